@@ -1,0 +1,3 @@
+from c2net.cli import main
+
+main()

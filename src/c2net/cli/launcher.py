@@ -1,0 +1,168 @@
+"""Start and stop a whole network on this machine: one gateway and one agent per center, each
+a separate process on loopback, logs and state under one directory."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from c2net.client import C2netError, Client
+from c2net.network import load_network
+
+__all__ = ["Network", "free_port", "start_network", "stop_network"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Network:
+    gateway: str
+    directory: str
+    pids: dict[str, int]  # process name -> pid (each leads its own process group)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> Network:
+        return cls(**json.loads(path.read_text()))
+
+
+def _spawn(args: list[str], log: Path) -> int:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "c2net", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def start_network(
+    directory: str | Path,
+    network_file: str | None = None,
+    *,
+    port: int = 0,
+    heartbeat_timeout: float = 10.0,
+    timeout: float = 60.0,
+    extra_server_args: tuple[str, ...] = (),
+) -> Network:
+    """Start a gateway and its agents; return once every center is healthy."""
+    root = Path(directory).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    centers = load_network(network_file)
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    pids = {
+        "gateway": _spawn(
+            [
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                f"sqlite:///{root / 'c2net.db'}",
+                "--heartbeat-timeout",
+                str(heartbeat_timeout),
+                *extra_server_args,
+            ],
+            root / "logs" / "gateway.log",
+        )
+    }
+    net = Network(url, str(root), pids)
+    try:
+        _wait(lambda: Client(url, timeout=2).health(), timeout, "the gateway to answer")
+        for data in centers:
+            name = data["name"]
+            center_file = root / "centers" / f"{name}.yaml"
+            center_file.parent.mkdir(parents=True, exist_ok=True)
+            center_file.write_text(yaml.safe_dump(data, sort_keys=False))
+            pids[f"agent:{name}"] = _spawn(
+                [
+                    "agent",
+                    "--gateway",
+                    url,
+                    "--center",
+                    str(center_file),
+                    "--workdir",
+                    str(root / "work" / name),
+                ],
+                root / "logs" / f"agent-{name}.log",
+            )
+        names = {c["name"] for c in centers}
+        _wait(lambda: _healthy(url, names), timeout, f"{len(names)} centers to be healthy")
+    except BaseException:
+        stop_network(net)
+        raise
+    return net
+
+
+def _healthy(url: str, names: set[str]) -> bool:
+    with Client(url, timeout=2) as c:
+        up = {x["name"] for x in c.centers() if x["health"] == "HEALTHY"}
+    return names <= up
+
+
+def _wait(check: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(C2netError):
+            if check():
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what} {last}".strip())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _kill_group(pid: int, grace: float = 5.0) -> None:
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _alive(pid):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.05)
+        if not _alive(pid):
+            break
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def stop_network(net: Network) -> None:
+    """Stop agents, then the gateway, then any job process an agent left behind."""
+    for _name, pid in sorted(net.pids.items(), key=lambda kv: kv[0] == "gateway"):
+        _kill_group(pid)
+    for pid_file in Path(net.directory).glob("work/*/attempt-*/pid"):
+        with contextlib.suppress(ValueError, OSError):
+            pid = int(pid_file.read_text())
+            if _alive(pid):
+                _kill_group(pid, grace=1.0)

@@ -1,0 +1,66 @@
+"""Terminal output: rich tables and one-line errors. Only the CLI prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from c2net.market import money
+
+__all__ = ["STATE_STYLE", "console", "fail", "print_json", "res", "table", "when"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+STATE_STYLE = {
+    "PENDING": "yellow",
+    "ASSIGNED": "cyan",
+    "RUNNING": "blue",
+    "SUCCEEDED": "green",
+    "FAILED": "red",
+    "CANCELLED": "magenta",
+    "LOST": "red",
+    "HEALTHY": "green",
+    "UNHEALTHY": "red",
+}
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One readable line on stderr and a non-zero exit."""
+    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def table(*columns: str, title: str | None = None) -> Table:
+    t = Table(title=title, header_style="bold", box=None, pad_edge=False)
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    return t
+
+
+def state(s: str) -> str:
+    return f"[{STATE_STYLE.get(s, 'white')}]{s}[/]"
+
+
+def res(r: dict[str, Any]) -> str:
+    parts = [f"{r.get('cpus', 0):g}c", f"{r.get('memory_gb', r.get('memory', 0)):g}G"]
+    parts += [f"{k}:{v}" for k, v in (r.get("accelerators") or {}).items()]
+    return " ".join(parts)
+
+
+def when(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%H:%M:%S")
+
+
+def cost(amount: float, currency: str = "CNY") -> str:
+    return money(amount, currency)

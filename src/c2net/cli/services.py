@@ -1,0 +1,124 @@
+"""Running the network: server, agent, up, down."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from c2net.cli.config import home, up_file
+from c2net.cli.launcher import Network, start_network, stop_network
+from c2net.cli.render import console, fail
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def server(
+        host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port")] = 8470,
+        db: Annotated[str, typer.Option(help="SQLAlchemy URL")] = "sqlite:///c2net.db",
+        policy: Annotated[str, typer.Option(help="scheduling policy")] = "cheapest",
+        cycle: Annotated[float, typer.Option(help="seconds between cycles")] = 1.0,
+        heartbeat_timeout: Annotated[
+            float, typer.Option(help="seconds without heartbeat before a center is unhealthy")
+        ] = 15.0,
+        lease_seconds: Annotated[
+            float, typer.Option(help="seconds an unrenewed assignment lease lasts")
+        ] = 30.0,
+    ) -> None:
+        """Run the gateway: REST API under /v1, OpenAPI at /docs, the scheduling loop."""
+        import uvicorn
+
+        from c2net.gateway import create_app
+        from c2net.scheduler import get_policy
+        from c2net.store import Store
+
+        try:
+            get_policy(policy)
+        except ValueError as exc:
+            fail(str(exc), 2)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        store = Store(db, heartbeat_timeout=heartbeat_timeout, lease_seconds=lease_seconds)
+        app_ = create_app(store, policy=policy, cycle_seconds=cycle)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+    @app.command()
+    def agent(
+        gateway: Annotated[str, typer.Option(help="gateway URL")],
+        center: Annotated[Path, typer.Option(help="center file (YAML)")],
+        workdir: Annotated[Path | None, typer.Option(help="where jobs run")] = None,
+        interval: Annotated[float, typer.Option(help="seconds between rounds")] = 0.5,
+    ) -> None:
+        """Run a center's agent: outbound only, pulls its work from the gateway."""
+        from c2net.agent import Agent
+        from c2net.agent.backends import LocalBackend
+        from c2net.client import Client
+        from c2net.network import load_center
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        try:
+            parsed, _raw = load_center(center)
+        except (OSError, ValueError) as exc:
+            fail(f"{center}: {exc}", 2)
+        if parsed.backend != "local":
+            fail(f"{center}: backend {parsed.backend!r} is not available (known: local)", 2)
+        work = workdir or home() / "work" / parsed.name
+        backend = LocalBackend(work, parsed.pools)
+        runner = Agent(Client(gateway), parsed, backend, work, interval=interval)
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+        try:
+            runner.run()
+        except KeyboardInterrupt:
+            runner.stop()
+
+    @app.command()
+    def up(
+        network: Annotated[
+            str | None, typer.Option(help="network file (default: built-in)")
+        ] = None,
+        port: Annotated[int, typer.Option(help="gateway port (0: a free one)")] = 0,
+        detach: Annotated[bool, typer.Option(help="return once all centers are healthy")] = False,
+    ) -> None:
+        """Start a gateway and one agent per center of a network on this machine."""
+        state = up_file()
+        if state.exists():
+            old = Network.load(state)
+            fail(f"a network is already up at {old.gateway}; run `c2net down` first")
+        directory = home() / "network"
+        try:
+            net = start_network(directory, network, port=port)
+        except (TimeoutError, ValueError, OSError) as exc:
+            fail(f"could not start the network: {exc} (logs in {directory / 'logs'})")
+        net.save(state)
+        agents = len(net.pids) - 1
+        console.print(f"c2net is up: gateway {net.gateway}, {agents} centers healthy")
+        console.print(f"  logs and state in {directory}; try `c2net centers`")
+        if detach:
+            return
+        console.print("  press Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            _down(state)
+
+    @app.command()
+    def down() -> None:
+        """Stop what `c2net up` started: agents, gateway and any job still running."""
+        state = up_file()
+        if not state.exists():
+            fail("no network is up (nothing recorded by `c2net up`)")
+        _down(state)
+
+
+def _down(state: Path) -> None:
+    net = Network.load(state)
+    stop_network(net)
+    state.unlink(missing_ok=True)
+    console.print(f"c2net is down ({len(net.pids)} processes stopped)")

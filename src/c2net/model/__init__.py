@@ -1,0 +1,42 @@
+"""The domain model: pure data and rules, no I/O."""
+
+from c2net.model.center import Center, Health, NodePool, Prices
+from c2net.model.job import (
+    ACTIVE,
+    TERMINAL,
+    Attempt,
+    IllegalTransition,
+    Job,
+    JobState,
+    check_transition,
+)
+from c2net.model.plan import Exclusion, Offer, Pending, Placement, Plan, ReasonCode
+from c2net.model.resources import Resources, canonical_accelerator, parse_accelerators
+from c2net.model.spec import JobSpec, SpecError, load_spec, parse_spec
+
+__all__ = [
+    "ACTIVE",
+    "TERMINAL",
+    "Attempt",
+    "Center",
+    "Exclusion",
+    "Health",
+    "IllegalTransition",
+    "Job",
+    "JobSpec",
+    "JobState",
+    "NodePool",
+    "Offer",
+    "Pending",
+    "Placement",
+    "Plan",
+    "Prices",
+    "ReasonCode",
+    "Resources",
+    "SpecError",
+    "canonical_accelerator",
+    "check_transition",
+    "load_spec",
+    "parse_accelerators",
+    "parse_spec",
+]

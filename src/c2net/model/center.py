@@ -1,0 +1,96 @@
+"""Compute centers: node pools (count x node shape), unit prices and health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from c2net.model.resources import Resources
+
+__all__ = ["Center", "Health", "NodePool", "Prices"]
+
+
+class Health(StrEnum):
+    HEALTHY = "HEALTHY"
+    UNHEALTHY = "UNHEALTHY"
+
+
+@dataclass(frozen=True)
+class NodePool:
+    """`count` identical nodes of one shape."""
+
+    name: str
+    count: int
+    shape: Resources
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError(f"node pool {self.name}: count must be >= 1, got {self.count}")
+        if self.shape.cpus <= 0 or self.shape.memory_gb <= 0:
+            raise ValueError(f"node pool {self.name}: a node needs cpus > 0 and memory > 0")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Unit prices per hour (in `currency`): per cpu, per GB of memory, per accelerator by type."""
+
+    cpu_hour: float
+    memory_gb_hour: float
+    accelerator_hour: Mapping[str, float] = field(default_factory=dict)
+    currency: str = "CNY"
+
+    def hourly(self, request: Resources) -> float | None:
+        """Price per hour of `request`, or None when an accelerator it asks for has no price."""
+        total = request.cpus * self.cpu_hour + request.memory_gb * self.memory_gb_hour
+        for name, count in request.accelerators.items():
+            unit = self.accelerator_hour.get(name)
+            if unit is None:
+                return None
+            total += count * unit
+        return total
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "cpu_hour": self.cpu_hour,
+            "memory_gb_hour": self.memory_gb_hour,
+            "accelerator_hour": dict(sorted(self.accelerator_hour.items())),
+            "currency": self.currency,
+        }
+
+
+@dataclass(frozen=True)
+class Center:
+    """A compute center as the gateway knows it."""
+
+    name: str
+    hub: str
+    region: str
+    pools: tuple[NodePool, ...]
+    prices: Prices
+    role: str = "east"  # "east" near demand, "west" cheap green power
+    backend: str = "local"
+    emulated: bool = False  # accelerators declared in the file but absent on the host
+    health: Health = Health.HEALTHY
+
+    @property
+    def capacity(self) -> Resources:
+        return Resources.total(p.shape.scaled(p.count) for p in self.pools)
+
+    @property
+    def node_count(self) -> int:
+        return sum(p.count for p in self.pools)
+
+    def node_shapes(self) -> list[Resources]:
+        """One shape per node, pools in order (the node index used in placements)."""
+        return [p.shape for p in self.pools for _ in range(p.count)]
+
+    def accelerator_types(self) -> set[str]:
+        return {k for p in self.pools for k in p.shape.accelerators}
+
+    def in_regions(self, regions: tuple[str, ...]) -> bool:
+        """Empty `regions` allows any; otherwise the center's hub, region or role must be named."""
+        if not regions:
+            return True
+        allowed = {r.lower() for r in regions}
+        return bool(allowed & {self.hub.lower(), self.region.lower(), self.role.lower()})

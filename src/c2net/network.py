@@ -1,0 +1,128 @@
+"""Center and network files: YAML descriptions of centers, and the built-in national network."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources as pkg_resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from c2net.model import Center, NodePool, Prices, Resources, parse_accelerators
+
+__all__ = ["BUILTIN_NETWORK", "center_to_dict", "load_center", "load_network", "parse_center"]
+
+BUILTIN_NETWORK = "builtin"
+_CENTER_KEYS = {
+    "name",
+    "hub",
+    "region",
+    "role",
+    "backend",
+    "emulated",
+    "pools",
+    "prices",
+    "backend_options",
+}
+
+
+def _pool(data: Mapping[str, Any], where: str) -> NodePool:
+    try:
+        shape = Resources(
+            float(data["cpus"]), float(data["memory"]), parse_accelerators(data.get("accelerators"))
+        )
+        return NodePool(str(data.get("name", "default")), int(data.get("count", 1)), shape)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{where}: a pool needs count, cpus, memory[, accelerators] ({exc})"
+        ) from exc
+
+
+def parse_center(data: Mapping[str, Any]) -> Center:
+    """Build a Center from its file form; errors name the center and the field."""
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError("center: `name` is required")
+    unknown = set(data) - _CENTER_KEYS
+    if unknown:
+        raise ValueError(f"center {name}: unknown keys {sorted(unknown)}")
+    pools = data.get("pools") or []
+    if not pools:
+        raise ValueError(f"center {name}: `pools` must list at least one node pool")
+    p = data.get("prices") or {}
+    prices = Prices(
+        cpu_hour=float(p.get("cpu_hour", 0.0)),
+        memory_gb_hour=float(p.get("memory_gb_hour", 0.0)),
+        accelerator_hour={
+            k: float(v) for k, v in parse_price_table(p.get("accelerators") or {}).items()
+        },
+        currency=str(p.get("currency", "CNY")),
+    )
+    return Center(
+        name=name,
+        hub=str(data.get("hub", name)),
+        region=str(data.get("region", data.get("hub", name))),
+        role=str(data.get("role", "east")),
+        backend=str(data.get("backend", "local")),
+        emulated=bool(data.get("emulated", False)),
+        pools=tuple(_pool(pool, f"center {name} pool {i}") for i, pool in enumerate(pools)),
+        prices=prices,
+    )
+
+
+def parse_price_table(table: Mapping[str, Any]) -> dict[str, float]:
+    from c2net.model import canonical_accelerator
+
+    return {canonical_accelerator(str(k)): float(v) for k, v in table.items()}
+
+
+def center_to_dict(center: Center) -> dict[str, Any]:
+    """The file form of a center (parse_center(center_to_dict(c)) == c, health aside)."""
+    return {
+        "name": center.name,
+        "hub": center.hub,
+        "region": center.region,
+        "role": center.role,
+        "backend": center.backend,
+        "emulated": center.emulated,
+        "pools": [
+            {
+                "name": p.name,
+                "count": p.count,
+                "cpus": p.shape.cpus,
+                "memory": p.shape.memory_gb,
+                "accelerators": dict(p.shape.accelerators),
+            }
+            for p in center.pools
+        ],
+        "prices": {
+            "cpu_hour": center.prices.cpu_hour,
+            "memory_gb_hour": center.prices.memory_gb_hour,
+            "accelerators": dict(center.prices.accelerator_hour),
+            "currency": center.prices.currency,
+        },
+    }
+
+
+def load_center(path: str | Path) -> tuple[Center, dict[str, Any]]:
+    """A center file: the Center and its raw mapping (backend options live there)."""
+    data = yaml.safe_load(Path(path).read_text())
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: expected a mapping describing one center")
+    return parse_center(data), dict(data)
+
+
+def load_network(path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The centers of a network file (raw mappings), or of the built-in network."""
+    if path is None or str(path) == BUILTIN_NETWORK:
+        text = (pkg_resources.files("c2net") / "data" / "network.yaml").read_text()
+    else:
+        text = Path(path).read_text()
+    data = yaml.safe_load(text)
+    centers = data.get("centers") if isinstance(data, Mapping) else None
+    if not isinstance(centers, list) or not centers:
+        raise ValueError(f"{path or BUILTIN_NETWORK}: a network file lists `centers:`")
+    for c in centers:
+        parse_center(c)  # validate early, with the center's name in the message
+    return [dict(c) for c in centers]
