@@ -57,19 +57,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a center's agent: outbound only, pulls its work from the gateway."""
         from c2net.agent import Agent
-        from c2net.agent.backends import LocalBackend
+        from c2net.agent.backends import BackendError, make_backend
         from c2net.client import Client
         from c2net.network import load_center
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         try:
-            parsed, _raw = load_center(center)
-        except (OSError, ValueError) as exc:
+            parsed, raw = load_center(center)
+            work = workdir or home() / "work" / parsed.name
+            backend = make_backend(parsed, raw.get("backend_options") or {}, work)
+        except (OSError, ValueError, BackendError) as exc:
             fail(f"{center}: {exc}", 2)
-        if parsed.backend != "local":
-            fail(f"{center}: backend {parsed.backend!r} is not available (known: local)", 2)
-        work = workdir or home() / "work" / parsed.name
-        backend = LocalBackend(work, parsed.pools)
         runner = Agent(Client(gateway), parsed, backend, work, interval=interval)
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         try:

@@ -12,10 +12,12 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from c2net.agent.backends.base import BackendError, Capabilities, Task, TaskStatus
-from c2net.model import JobState, NodePool
+from c2net.model import Center, JobState, NodePool
 
 __all__ = ["LocalBackend"]
 
@@ -48,6 +50,12 @@ class LocalBackend:
         self.pools = pools
         self.kill_grace = kill_grace
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @classmethod
+    def from_center(
+        cls, center: Center, options: Mapping[str, Any], workdir: Path
+    ) -> LocalBackend:
+        return cls(workdir, center.pools, float(options.get("kill_grace", 3.0)))
 
     # --------------------------------------------------------------- helpers
 
