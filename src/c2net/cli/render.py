@@ -15,8 +15,10 @@ from c2net.market import money
 
 __all__ = ["STATE_STYLE", "console", "fail", "print_json", "res", "table", "when"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output (scripts, tests, CI logs) gets wide lines instead of rich's 80-column default.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, width=_WIDTH)
 
 STATE_STYLE = {
     "PENDING": "yellow",

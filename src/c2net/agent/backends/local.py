@@ -52,9 +52,7 @@ class LocalBackend:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
 
     @classmethod
-    def from_center(
-        cls, center: Center, options: Mapping[str, Any], workdir: Path
-    ) -> LocalBackend:
+    def from_center(cls, center: Center, options: Mapping[str, Any], workdir: Path) -> LocalBackend:
         return cls(workdir, center.pools, float(options.get("kill_grace", 3.0)))
 
     # --------------------------------------------------------------- helpers

@@ -1,0 +1,99 @@
+"""The agent against a real gateway over HTTP, running jobs with the local backend."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from c2net.agent import Agent
+from c2net.agent.backends import LocalBackend
+from c2net.client import Client
+from c2net.model import Center
+from tests.builders import center, node
+from tests.fixtures.gateway import LiveGateway
+
+CENTER = center("solo", (1, node(4, 8, "T4:2")), cpu=0.1, mem=0.01, acc_prices={"T4": 2.0})
+
+
+class Running:
+    def __init__(self, gw: LiveGateway, c: Center, work: Path) -> None:
+        self.agent = Agent(
+            Client(gw.url), c, LocalBackend(work, c.pools, kill_grace=1.0), work, interval=0.1
+        )
+        self.thread = threading.Thread(target=self.agent.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.agent.stop()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def agent(gateway: LiveGateway, tmp_path: Path) -> Iterator[Running]:
+    running = Running(gateway, CENTER, tmp_path / "work")
+    deadline = time.monotonic() + 10
+    while not gateway.client.centers():
+        assert time.monotonic() < deadline, "agent did not register"
+        time.sleep(0.05)
+    yield running
+    running.stop()
+
+
+def test_job_runs_and_output_comes_back(gateway: LiveGateway, agent: Running) -> None:
+    job = gateway.client.submit(
+        {"run": "echo hello; echo $CUDA_VISIBLE_DEVICES", "resources": {"accelerators": "T4:2"}}
+    )
+    done = gateway.client.wait(job["id"], timeout=20)
+    assert done["state"] == "SUCCEEDED" and done["exit_code"] == 0
+    assert gateway.client.logs(job["id"])["data"] == "hello\n0,1\n"
+    (attempt,) = done["attempts"]
+    assert attempt["backend_id"] == f"attempt-{attempt['id']}"
+    # cost = wall seconds x (1 cpu x 0.1 + 1 GB x 0.01 + 2 T4 x 2.0 = 4.11/h)
+    assert attempt["price_per_hour"] == pytest.approx(4.11)
+    assert done["cost"] == pytest.approx(done["wall_seconds"] * 4.11 / 3600, abs=1e-6)
+
+
+def test_failure_exit_code(gateway: LiveGateway, agent: Running) -> None:
+    job = gateway.client.submit({"run": "echo bad >&2; exit 42"})
+    done = gateway.client.wait(job["id"], timeout=20)
+    assert (done["state"], done["exit_code"]) == ("FAILED", 42)
+    assert "bad" in gateway.client.logs(job["id"])["data"]
+
+
+def test_follow_streams_while_running(gateway: LiveGateway, agent: Running) -> None:
+    job = gateway.client.submit({"run": "for i in 1 2 3; do echo line$i; sleep 0.3; done"})
+    text = "".join(gateway.client.follow_logs(job["id"], poll=0.1))
+    assert text == "line1\nline2\nline3\n"
+
+
+def test_cancel_stops_a_running_job(gateway: LiveGateway, agent: Running) -> None:
+    job = gateway.client.submit({"run": "echo started; sleep 600"})
+    deadline = time.monotonic() + 10
+    while gateway.client.job(job["id"])["state"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    gateway.client.cancel(job["id"])
+    done = gateway.client.wait(job["id"], timeout=10)
+    assert done["state"] == "CANCELLED"
+    assert done["attempts"][0]["state"] == "CANCELLED"
+
+
+def test_agent_restart_reattaches(gateway: LiveGateway, agent: Running, tmp_path: Path) -> None:
+    job = gateway.client.submit({"run": "sleep 1.5; echo survived"})
+    deadline = time.monotonic() + 10
+    while gateway.client.job(job["id"])["state"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    agent.stop()
+    again = Running(gateway, CENTER, tmp_path / "work")  # same work dir: same state file
+    try:
+        done = gateway.client.wait(job["id"], timeout=20)
+        assert done["state"] == "SUCCEEDED"
+        assert len(done["attempts"]) == 1  # re-attached, not re-run
+        assert gateway.client.logs(job["id"])["data"] == "survived\n"
+    finally:
+        again.stop()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from c2net.market import Bill, attempt_cost, make_line, money
+
+
+@pytest.mark.parametrize(
+    ("price", "seconds", "expected"),
+    [
+        (3.6, 1, "0.001000"),  # 3.6/h is 0.001 a second
+        (36.0, 3600, "36.000000"),
+        (0.1, 10, "0.000278"),  # 0.1 x 10 / 3600 = 0.0002777.. rounds half-even to 0.000278
+        (20.0, 0, "0.000000"),
+        (20.0, -5, "0.000000"),  # no negative time
+    ],
+)
+def test_attempt_cost_per_second(price: float, seconds: float, expected: str) -> None:
+    assert attempt_cost(price, seconds) == Decimal(expected)
+
+
+def _line(state: str, seconds: float, price: float = 36.0, center: str = "a") -> object:
+    return make_line(
+        job_id=1,
+        job_name="j",
+        attempt=1,
+        center=center,
+        resources="1 cpus",
+        state=state,
+        started_at=0.0,
+        ended_at=seconds,
+        wall_seconds=seconds,
+        price_per_hour=price,
+    )
+
+
+def test_lost_attempts_are_not_billed() -> None:
+    lost = _line("LOST", 100)
+    assert lost.cost == Decimal(0) and not lost.billed  # type: ignore[attr-defined]
+    done = _line("SUCCEEDED", 100)
+    assert done.cost == Decimal("1.000000")  # type: ignore[attr-defined]  # 36/h x 100 s
+
+
+def test_bill_totals_add_up() -> None:
+    lines = [
+        _line("SUCCEEDED", 100, center="a"),
+        _line("FAILED", 50, center="b"),
+        _line("LOST", 70, center="a"),
+        _line("SUCCEEDED", 1, price=0.1, center="b"),
+    ]
+    bill = Bill.of(lines)  # type: ignore[arg-type]
+    # a: 1.0 + 0 ; b: 0.5 + 0.1 x 1 / 3600 = 0.5 + 0.000028
+    assert bill.by_center == {"a": Decimal("1.000000"), "b": Decimal("0.500028")}
+    assert bill.total == sum(bill.by_center.values())
+    assert bill.wall_seconds == 151  # 100 + 50 + 1; the lost 70 s are not billed
+
+
+def test_money_has_symbol() -> None:
+    assert money(Decimal("1.5")) == "¥1.5000"
+    assert money(2, "USD", 2) == "$2.00"
