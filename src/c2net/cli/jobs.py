@@ -76,7 +76,7 @@ def build_spec(
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(context_settings={"allow_interspersed_args": False})
+    @app.command()
     def submit(
         args: Annotated[
             list[str] | None, typer.Argument(help="[SPEC.yaml] [-- COMMAND...]", show_default=False)

@@ -1,0 +1,100 @@
+"""The CLI in-process (Typer's runner) against a real gateway on loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from c2net.cli import app
+from c2net.cli.config import DEFAULT_GATEWAY, resolve_gateway
+from c2net.cli.launcher import Network
+from c2net.network import center_to_dict
+from tests.builders import center, node
+from tests.fixtures.gateway import LiveGateway
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def gw(manual_gateway: LiveGateway, monkeypatch: pytest.MonkeyPatch) -> LiveGateway:
+    manual_gateway.client.register(center_to_dict(center("c1", (1, node(8, 32)))), {})
+    monkeypatch.setenv("C2NET_GATEWAY", manual_gateway.url)
+    return manual_gateway
+
+
+def test_gateway_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C2NET_HOME", str(tmp_path))
+    monkeypatch.delenv("C2NET_GATEWAY", raising=False)
+    assert resolve_gateway(None) == DEFAULT_GATEWAY
+    Network("http://127.0.0.1:1111", str(tmp_path), {}).save(tmp_path / "up.json")
+    assert resolve_gateway(None) == "http://127.0.0.1:1111"  # recorded by `c2net up`
+    monkeypatch.setenv("C2NET_GATEWAY", "http://127.0.0.1:2222")
+    assert resolve_gateway(None) == "http://127.0.0.1:2222"  # the environment wins over that
+    assert resolve_gateway("http://x:1") == "http://x:1"  # and the flag over everything
+
+
+def test_submit_flags_build_the_spec(gw: LiveGateway) -> None:
+    out = runner.invoke(app, ["submit", "--json", "--cpus", "2", "--memory", "4", "--gpus",
+                              "A100:1", "--region", "east", "--max-price", "50", "--name", "t",
+                              "--env", "A=1", "--", "python", "train.py", "--lr", "0.1"])
+    assert out.exit_code == 0, out.output
+    spec = json.loads(out.stdout)["spec"]
+    assert spec["run"] == "python train.py --lr 0.1"
+    assert spec["resources"] == {"cpus": 2.0, "memory": 4.0, "accelerators": {"A100": 1}}
+    assert (spec["regions"], spec["max_price"], spec["name"], spec["envs"]) == (
+        ["east"], 50.0, "t", {"A": "1"})
+
+
+def test_submit_spec_file_with_flag_override(gw: LiveGateway, tmp_path: Path) -> None:
+    f = tmp_path / "job.yaml"
+    f.write_text("name: from-file\nrun: echo a\nresources: {cpus: 4}\n")
+    out = runner.invoke(app, ["submit", str(f), "--cpus", "1", "--json"])
+    assert out.exit_code == 0, out.output
+    spec = json.loads(out.stdout)["spec"]
+    assert (spec["name"], spec["run"], spec["resources"]["cpus"]) == ("from-file", "echo a", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["submit", "--cpus", "-1", "--", "true"], "resources.cpus"),
+        (["submit", "--", ], "run: required"),
+        (["submit", "missing.yaml"], "not found"),
+        (["submit", "--env", "NOEQUALS", "--", "true"], "NAME=VALUE"),
+    ],
+)
+def test_bad_input_exit_2_one_line(gw: LiveGateway, args: list[str], needle: str) -> None:
+    out = runner.invoke(app, args)
+    assert out.exit_code == 2
+    assert needle in out.output
+    assert len(out.output.strip().splitlines()) == 1
+
+
+def test_unknown_job_exit_1(gw: LiveGateway) -> None:
+    out = runner.invoke(app, ["status", "999"])
+    assert out.exit_code == 1 and "job 999 not found" in out.output
+
+
+def test_read_commands_take_json(gw: LiveGateway) -> None:
+    runner.invoke(app, ["submit", "--", "true"])
+    for args in (["jobs"], ["status", "1"], ["centers"], ["bill"], ["quote", "--cpus", "1"]):
+        out = runner.invoke(app, [*args, "--json"])
+        assert out.exit_code == 0, (args, out.output)
+        json.loads(out.stdout)
+        plain = runner.invoke(app, args)
+        assert plain.exit_code == 0 and plain.stdout.strip()
+
+
+def test_unreachable_gateway_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C2NET_GATEWAY", "http://127.0.0.1:9")
+    out = runner.invoke(app, ["jobs"])
+    assert out.exit_code == 1 and "cannot reach the gateway" in out.output
+
+
+def test_down_without_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C2NET_HOME", str(tmp_path))
+    out = runner.invoke(app, ["down"])
+    assert out.exit_code == 1 and "no network is up" in out.output
