@@ -1,0 +1,127 @@
+"""Centers: registration, health from heartbeats, and what each one holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from c2net.model import (
+    ACTIVE,
+    Center,
+    Health,
+    Resources,
+)
+from c2net.network import center_to_dict, parse_center
+from c2net.store.base import NotFound, StoreBase
+from c2net.store.schema import attempts, centers, jobs
+
+__all__ = ["CenterRepo", "CenterStatus"]
+
+
+@dataclass(frozen=True)
+class CenterStatus:
+    center: Center
+    registered_at: float
+    last_heartbeat: float
+    used: Resources
+    running_jobs: int
+    agent: dict[str, Any]
+
+
+class CenterRepo(StoreBase):
+    def register_center(self, center: Center, now: float, agent: dict[str, Any]) -> None:
+        data = center_to_dict(center)
+        row = {
+            "hub": center.hub,
+            "region": center.region,
+            "role": center.role,
+            "backend": center.backend,
+            "emulated": center.emulated,
+            "pools": data["pools"],
+            "prices": data["prices"],
+            "last_heartbeat": now,
+            "agent": agent,
+        }
+        with self._lock, self.engine.begin() as conn:
+            exists = conn.execute(select(centers.c.name).where(centers.c.name == center.name))
+            if exists.first():
+                conn.execute(update(centers).where(centers.c.name == center.name).values(**row))
+            else:
+                seq = conn.execute(select(func.coalesce(func.max(centers.c.seq), 0))).scalar_one()
+                conn.execute(
+                    insert(centers).values(
+                        name=center.name, seq=int(seq) + 1, registered_at=now, **row
+                    )
+                )
+
+    def _center(self, row: RowMapping, now: float) -> Center:
+        data = dict(row)
+        data.pop("seq")
+        for key in ("registered_at", "last_heartbeat", "agent"):
+            data.pop(key)
+        c = parse_center(data)
+        healthy = now - row["last_heartbeat"] <= self.heartbeat_timeout
+        return Center(
+            c.name,
+            c.hub,
+            c.region,
+            c.pools,
+            c.prices,
+            c.role,
+            c.backend,
+            c.emulated,
+            Health.HEALTHY if healthy else Health.UNHEALTHY,
+        )
+
+    def centers(self, now: float) -> list[CenterStatus]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(centers).order_by(centers.c.seq)).mappings().all()
+            active = conn.execute(
+                select(attempts.c.center, attempts.c.resources).where(
+                    attempts.c.state.in_([s.value for s in ACTIVE])
+                )
+            ).all()
+        used: dict[str, list[Resources]] = {}
+        for name, res in active:
+            used.setdefault(name, []).append(Resources.from_dict(res))
+        return [
+            CenterStatus(
+                center=self._center(r, now),
+                registered_at=r["registered_at"],
+                last_heartbeat=r["last_heartbeat"],
+                used=Resources.total(used.get(r["name"], [])),
+                running_jobs=len(used.get(r["name"], [])),
+                agent=dict(r["agent"] or {}),
+            )
+            for r in rows
+        ]
+
+    def heartbeat(self, center: str, now: float, held: Sequence[int]) -> list[int]:
+        """Record a heartbeat, renew the leases of the attempts the agent holds, and return the
+        attempts it must stop (cancelled, or no longer the job's live attempt)."""
+        with self._lock, self.engine.begin() as conn:
+            done = conn.execute(
+                update(centers).where(centers.c.name == center).values(last_heartbeat=now)
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"center {center} is not registered")
+            live = conn.execute(
+                select(attempts.c.id, jobs.c.cancel_requested)
+                .join(jobs, jobs.c.id == attempts.c.job_id)
+                .where(attempts.c.center == center, attempts.c.state.in_([s.value for s in ACTIVE]))
+            ).all()
+            live_ids = {a for a, _ in live}
+            renew = [a for a in held if a in live_ids]
+            if renew:
+                conn.execute(
+                    update(attempts)
+                    .where(attempts.c.id.in_(renew))
+                    .values(lease_expires_at=now + self.lease_seconds)
+                )
+            stop = [a for a, cancel in live if cancel and a in held]
+            stop += [a for a in held if a not in live_ids]
+            return sorted(set(stop))

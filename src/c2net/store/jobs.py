@@ -1,0 +1,130 @@
+"""Jobs: submit (idempotent), read, list, cancel; the attempts behind the bill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from c2net.model import (
+    TERMINAL,
+    Attempt,
+    Exclusion,
+    Job,
+    JobSpec,
+    JobState,
+    ReasonCode,
+    parse_spec,
+)
+from c2net.store.base import Conflict, NotFound, StoreBase, attempt_from_row
+from c2net.store.schema import attempts, jobs
+
+__all__ = ["JobRepo"]
+
+
+class JobRepo(StoreBase):
+    def submit(self, spec: JobSpec, now: float, idempotency_key: str | None = None) -> Job:
+        with self._lock, self.engine.begin() as conn:
+            if idempotency_key:
+                found = conn.execute(
+                    select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)
+                ).first()
+                if found:
+                    return self._job(conn, found[0])
+            inserted = conn.execute(
+                insert(jobs).values(
+                    name=spec.name,
+                    spec=spec.to_dict(),
+                    state=JobState.PENDING.value,
+                    reason="waiting for the next scheduling cycle",
+                    detail=[],
+                    submitted_at=now,
+                    updated_at=now,
+                    cancel_requested=False,
+                    max_retries=3,
+                    log_size=0,
+                    idempotency_key=idempotency_key,
+                )
+            )
+            key = inserted.inserted_primary_key
+            assert key is not None
+            return self._job(conn, int(key[0]))
+
+    def job(self, job_id: int) -> Job:
+        with self.engine.connect() as conn:
+            return self._job(conn, job_id)
+
+    def jobs(self, states: Iterable[JobState] = (), limit: int = 1000) -> list[Job]:
+        query = select(jobs.c.id).order_by(jobs.c.id.desc()).limit(limit)
+        wanted = [s.value for s in states]
+        if wanted:
+            query = query.where(jobs.c.state.in_(wanted))
+        with self.engine.connect() as conn:
+            ids = [r[0] for r in conn.execute(query)]
+            return [self._job(conn, i) for i in ids]
+
+    def _job(self, conn: Connection, job_id: int) -> Job:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        rows = conn.execute(
+            select(attempts).where(attempts.c.job_id == job_id).order_by(attempts.c.number)
+        ).mappings()
+        job = Job(
+            id=row["id"],
+            spec=parse_spec(row["spec"]),
+            state=JobState(row["state"]),
+            submitted_at=row["submitted_at"],
+            reason=row["reason"],
+            center=row["center"],
+            exit_code=row["exit_code"],
+            cancel_requested=row["cancel_requested"],
+            attempts=[attempt_from_row(a) for a in rows],
+            ended_at=row["ended_at"],
+            exclusions=tuple(
+                Exclusion(e["center"], ReasonCode(e["code"]), e["detail"]) for e in row["detail"]
+            ),
+            log_size=row["log_size"],
+        )
+        return job
+
+    def cancel(self, job_id: int, now: float) -> Job:
+        """Cancel at once if pending; otherwise ask the agent to stop it."""
+        with self._lock, self.engine.begin() as conn:
+            job = self._job(conn, job_id)
+            if job.state in TERMINAL:
+                raise Conflict(f"job {job_id} already ended ({job.state})")
+            if job.state is JobState.PENDING:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id)
+                    .values(
+                        state=JobState.CANCELLED.value,
+                        reason="cancelled while pending",
+                        cancel_requested=True,
+                        updated_at=now,
+                        ended_at=now,
+                    )
+                )
+            else:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id)
+                    .values(cancel_requested=True, reason="cancel requested", updated_at=now)
+                )
+            return self._job(conn, job_id)
+
+    def all_attempts(self) -> list[tuple[Attempt, str]]:
+        """Every attempt with its job's name, oldest first (the bill's raw lines)."""
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    select(attempts, jobs.c.name.label("job_name"))
+                    .join(jobs, jobs.c.id == attempts.c.job_id)
+                    .order_by(attempts.c.id)
+                )
+                .mappings()
+                .all()
+            )
+        return [(attempt_from_row(r), r["job_name"]) for r in rows]
