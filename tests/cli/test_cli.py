@@ -37,15 +37,42 @@ def test_gateway_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_submit_flags_build_the_spec(gw: LiveGateway) -> None:
-    out = runner.invoke(app, ["submit", "--json", "--cpus", "2", "--memory", "4", "--gpus",
-                              "A100:1", "--region", "east", "--max-price", "50", "--name", "t",
-                              "--env", "A=1", "--", "python", "train.py", "--lr", "0.1"])
+    out = runner.invoke(
+        app,
+        [
+            "submit",
+            "--json",
+            "--cpus",
+            "2",
+            "--memory",
+            "4",
+            "--gpus",
+            "A100:1",
+            "--region",
+            "east",
+            "--max-price",
+            "50",
+            "--name",
+            "t",
+            "--env",
+            "A=1",
+            "--",
+            "python",
+            "train.py",
+            "--lr",
+            "0.1",
+        ],
+    )
     assert out.exit_code == 0, out.output
     spec = json.loads(out.stdout)["spec"]
     assert spec["run"] == "python train.py --lr 0.1"
     assert spec["resources"] == {"cpus": 2.0, "memory": 4.0, "accelerators": {"A100": 1}}
     assert (spec["regions"], spec["max_price"], spec["name"], spec["envs"]) == (
-        ["east"], 50.0, "t", {"A": "1"})
+        ["east"],
+        50.0,
+        "t",
+        {"A": "1"},
+    )
 
 
 def test_submit_spec_file_with_flag_override(gw: LiveGateway, tmp_path: Path) -> None:
@@ -61,7 +88,13 @@ def test_submit_spec_file_with_flag_override(gw: LiveGateway, tmp_path: Path) ->
     ("args", "needle"),
     [
         (["submit", "--cpus", "-1", "--", "true"], "resources.cpus"),
-        (["submit", "--", ], "run: required"),
+        (
+            [
+                "submit",
+                "--",
+            ],
+            "run: required",
+        ),
         (["submit", "missing.yaml"], "not found"),
         (["submit", "--env", "NOEQUALS", "--", "true"], "NAME=VALUE"),
     ],

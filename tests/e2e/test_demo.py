@@ -11,8 +11,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_exits_zero_and_reports() -> None:
-    out = subprocess.run([sys.executable, "-m", "c2net", "demo"], capture_output=True,
-                         text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "c2net", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     text = out.stdout
     assert "no center offers H100" in text  # the impossible job and its reason
