@@ -27,10 +27,19 @@ class C2netError(RuntimeError):
 
 class Client:
     def __init__(
-        self, base_url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.token = token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, headers=headers
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -52,7 +61,7 @@ class Client:
             except ValueError:
                 detail = resp.text
             raise C2netError(resp.status_code, str(detail))
-        return resp.json()
+        return resp.json() if resp.content else None
 
     # ------------------------------------------------------------- consumers
 
@@ -119,6 +128,39 @@ class Client:
     def health(self) -> JSON:
         out: JSON = self._call("GET", "/healthz")
         return out
+
+    # ------------------------------------------------------------- identities
+
+    def whoami(self) -> JSON:
+        out: JSON = self._call("GET", "/v1/whoami")
+        return out
+
+    def create_account(self, name: str, kind: str, credit_limit: float = 0.0) -> JSON:
+        body = {"name": name, "kind": kind, "credit_limit": credit_limit}
+        out: JSON = self._call("POST", "/v1/accounts", json=body)
+        return out
+
+    def create_user(self, name: str, account: str) -> JSON:
+        out: JSON = self._call("POST", "/v1/users", json={"name": name, "account": account})
+        return out
+
+    def create_token(
+        self, name: str = "", expires_in_days: float | None = None, user: str | None = None
+    ) -> JSON:
+        body = {"name": name, "expires_in_days": expires_in_days, "user": user}
+        out: JSON = self._call("POST", "/v1/tokens", json=body)
+        return out
+
+    def create_agent_token(self, center: str, user: str | None = None) -> JSON:
+        out: JSON = self._call("POST", "/v1/agent-tokens", json={"center": center, "user": user})
+        return out
+
+    def tokens(self) -> list[JSON]:
+        out: list[JSON] = self._call("GET", "/v1/tokens")
+        return out
+
+    def revoke_token(self, token_id: int) -> None:
+        self._call("DELETE", f"/v1/tokens/{token_id}")
 
     # ------------------------------------------------------------- agents
 

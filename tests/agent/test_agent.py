@@ -20,9 +20,10 @@ CENTER = center("solo", (1, node(4, 8, "T4:2")), cpu=0.1, mem=0.01, acc_prices={
 
 
 class Running:
-    def __init__(self, gw: LiveGateway, c: Center, work: Path) -> None:
+    def __init__(self, client: Client, c: Center, work: Path) -> None:
+        self.client = client
         self.agent = Agent(
-            Client(gw.url), c, LocalBackend(work, c.pools, kill_grace=1.0), work, interval=0.1
+            client, c, LocalBackend(work, c.pools, kill_grace=1.0), work, interval=0.1
         )
         self.thread = threading.Thread(target=self.agent.run, daemon=True)
         self.thread.start()
@@ -34,7 +35,7 @@ class Running:
 
 @pytest.fixture
 def agent(gateway: LiveGateway, tmp_path: Path) -> Iterator[Running]:
-    running = Running(gateway, CENTER, tmp_path / "work")
+    running = Running(gateway.agent(CENTER.name), CENTER, tmp_path / "work")
     deadline = time.monotonic() + 10
     while not gateway.client.centers():
         assert time.monotonic() < deadline, "agent did not register"
@@ -89,7 +90,7 @@ def test_agent_restart_reattaches(gateway: LiveGateway, agent: Running, tmp_path
         assert time.monotonic() < deadline
         time.sleep(0.05)
     agent.stop()
-    again = Running(gateway, CENTER, tmp_path / "work")  # same work dir: same state file
+    again = Running(agent.client, CENTER, tmp_path / "work")  # same work dir: same state file
     try:
         done = gateway.client.wait(job["id"], timeout=20)
         assert done["state"] == "SUCCEEDED"

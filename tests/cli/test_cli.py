@@ -20,8 +20,9 @@ runner = CliRunner()
 
 @pytest.fixture
 def gw(manual_gateway: LiveGateway, monkeypatch: pytest.MonkeyPatch) -> LiveGateway:
-    manual_gateway.client.register(center_to_dict(center("c1", (1, node(8, 32)))), {})
+    manual_gateway.agent("c1").register(center_to_dict(center("c1", (1, node(8, 32)))), {})
     monkeypatch.setenv("C2NET_GATEWAY", manual_gateway.url)
+    monkeypatch.setenv("C2NET_TOKEN", manual_gateway.client.token or "")
     return manual_gateway
 
 

@@ -18,8 +18,13 @@ GPU = center("gpu-east", (1, node(16, 64, "A100:2")), cpu=0.2, mem=0.02, acc_pri
 @pytest.fixture
 def gw(manual_gateway: LiveGateway) -> LiveGateway:
     for c in (CPU, GPU):
-        manual_gateway.client.register(center_to_dict(c), {"test": True})
+        manual_gateway.agent(c.name).register(center_to_dict(c), {"test": True})
     return manual_gateway
+
+
+@pytest.fixture
+def cpu_agent(gw: LiveGateway) -> Client:
+    return gw.agent("cpu-west")
 
 
 def cycle(gw: LiveGateway) -> None:
@@ -32,7 +37,11 @@ def clock(gw: LiveGateway) -> ManualClock:
 
 
 def test_submit_returns_201_and_the_job(gw: LiveGateway) -> None:
-    resp = httpx.post(f"{gw.url}/v1/jobs", json={"run": "echo hi", "resources": {"cpus": 1}})
+    resp = httpx.post(
+        f"{gw.url}/v1/jobs",
+        json={"run": "echo hi", "resources": {"cpus": 1}},
+        headers={"Authorization": f"Bearer {gw.client.token}"},
+    )
     assert resp.status_code == 201
     job = resp.json()
     assert job["state"] == "PENDING" and job["spec"]["run"] == "echo hi"
@@ -50,7 +59,9 @@ def test_submit_returns_201_and_the_job(gw: LiveGateway) -> None:
     ],
 )
 def test_bad_spec_is_422_with_field(gw: LiveGateway, body: object, needle: str) -> None:
-    resp = httpx.post(f"{gw.url}/v1/jobs", json=body)
+    resp = httpx.post(
+        f"{gw.url}/v1/jobs", json=body, headers={"Authorization": f"Bearer {gw.client.token}"}
+    )
     assert resp.status_code == 422
     assert needle in resp.json()["detail"]
     assert gw.client.jobs() == []  # nothing half-created
@@ -106,18 +117,18 @@ def test_centers_listing(gw: LiveGateway) -> None:
     assert {c["health"] for c in gw.client.centers()} == {"UNHEALTHY"}
 
 
-def test_agent_flow_bill_and_logs(gw: LiveGateway) -> None:
+def test_agent_flow_bill_and_logs(gw: LiveGateway, cpu_agent: Client) -> None:
     job = gw.client.submit({"run": "echo hi", "resources": {"cpus": 2, "memory": 4}})
     cycle(gw)
     assert gw.client.job(job["id"])["center"] == "cpu-west"
-    (a,) = gw.client.lease("cpu-west", [])["assignments"]
+    (a,) = cpu_agent.lease("cpu-west", [])["assignments"]
     assert a["spec"]["run"] == "echo hi" and a["price_per_hour"] == pytest.approx(0.24)
-    gw.client.report("cpu-west", a["attempt_id"], "RUNNING", backend_id="local-1")
+    cpu_agent.report("cpu-west", a["attempt_id"], "RUNNING", backend_id="local-1")
     used = {c["name"]: c for c in gw.client.centers()}["cpu-west"]["used"]
     assert used["cpus"] == 2
-    gw.client.append_logs("cpu-west", a["attempt_id"], 0, "hi\n")
+    cpu_agent.append_logs("cpu-west", a["attempt_id"], 0, "hi\n")
     clock(gw).advance(10)
-    gw.client.report("cpu-west", a["attempt_id"], "SUCCEEDED", exit_code=0, wall_seconds=9.0)
+    cpu_agent.report("cpu-west", a["attempt_id"], "SUCCEEDED", exit_code=0, wall_seconds=9.0)
     job = gw.client.job(job["id"])
     assert job["state"] == "SUCCEEDED" and job["exit_code"] == 0
     # 0.24/h x 9 s / 3600 = 0.0006
@@ -134,18 +145,18 @@ def test_agent_flow_bill_and_logs(gw: LiveGateway) -> None:
     assert bill["total"] == pytest.approx(sum(line["cost"] for line in bill["lines"]))
     assert bill["by_center"] == {"cpu-west": pytest.approx(0.0006)}
     with pytest.raises(C2netError) as info:  # a late report for an ended attempt
-        gw.client.report("cpu-west", a["attempt_id"], "FAILED")
+        cpu_agent.report("cpu-west", a["attempt_id"], "FAILED")
     assert info.value.status == 409
 
 
-def test_cancel_running_job_reaches_agent(gw: LiveGateway) -> None:
+def test_cancel_running_job_reaches_agent(gw: LiveGateway, cpu_agent: Client) -> None:
     job = gw.client.submit({"run": "sleep 600"})
     cycle(gw)
-    (a,) = gw.client.lease("cpu-west", [])["assignments"]
-    gw.client.report("cpu-west", a["attempt_id"], "RUNNING")
+    (a,) = cpu_agent.lease("cpu-west", [])["assignments"]
+    cpu_agent.report("cpu-west", a["attempt_id"], "RUNNING")
     assert gw.client.cancel(job["id"])["cancel_requested"] is True
-    assert gw.client.heartbeat("cpu-west", [a["attempt_id"]])["stop"] == [a["attempt_id"]]
-    gw.client.report("cpu-west", a["attempt_id"], "CANCELLED", wall_seconds=1.0)
+    assert cpu_agent.heartbeat("cpu-west", [a["attempt_id"]])["stop"] == [a["attempt_id"]]
+    cpu_agent.report("cpu-west", a["attempt_id"], "CANCELLED", wall_seconds=1.0)
     assert gw.client.job(job["id"])["state"] == "CANCELLED"
     with pytest.raises(C2netError) as info:
         gw.client.cancel(job["id"])
@@ -160,13 +171,13 @@ def test_idempotency_key_makes_one_job(gw: LiveGateway) -> None:
 
 def test_heartbeat_from_unknown_center_is_404(gw: LiveGateway) -> None:
     with pytest.raises(C2netError) as info:
-        gw.client.heartbeat("nowhere", [])
+        gw.agent("nowhere").heartbeat("nowhere", [])
     assert info.value.status == 404
 
 
 def test_register_bad_center_is_422(gw: LiveGateway) -> None:
     with pytest.raises(C2netError) as info:
-        gw.client.register({"name": "x", "pools": []}, {})
+        gw.agent("x").register({"name": "x", "pools": []}, {})
     assert info.value.status == 422 and "pools" in info.value.message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from c2net.cli import demo, jobs, services
+from c2net.cli import demo, identity, jobs, services
 
 __all__ = ["app", "main"]
 
@@ -18,6 +18,7 @@ app = typer.Typer(
 services.register(app)
 jobs.register(app)
 demo.register(app)
+identity.register(app)
 
 
 def main() -> None:

@@ -88,7 +88,7 @@ def run_demo(timeout: float = 45.0) -> bool:
         console.print(f"Starting a gateway and {len(centers)} centers on loopback ...")
         net = start_network(tmp, None)
         try:
-            client = Client(net.gateway)
+            client = Client(net.gateway, net.tokens["user"])
             console.print(f"  up in {time.monotonic() - started:.1f}s at {net.gateway}")
             specs = workload()
             ids = [client.submit(s)["id"] for s in specs]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from c2net.cli import render
-from c2net.cli.config import resolve_gateway
+from c2net.cli.config import resolve_gateway, resolve_token
 from c2net.cli.render import console, fail, print_json, table
 from c2net.client import C2netError, Client
 from c2net.model import JobSpec, SpecError, load_spec, parse_spec
@@ -24,7 +24,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 def _client(gateway: str | None) -> Client:
-    return Client(resolve_gateway(gateway))
+    url = resolve_gateway(gateway)
+    return Client(url, resolve_token(url))
 
 
 def _call(fn: Any, *args: Any) -> Any:

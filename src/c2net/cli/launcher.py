@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,12 @@ class Network:
     gateway: str
     directory: str
     pids: dict[str, int]  # process name -> pid (each leads its own process group)
+    tokens: dict[str, str] = field(default_factory=dict)  # "admin" and "user" secrets
 
     def save(self, path: Path) -> None:
+        """Write the record, readable by its owner only (it holds tokens)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=2))
 
     @classmethod
@@ -44,7 +48,7 @@ class Network:
         return cls(**json.loads(path.read_text()))
 
 
-def _spawn(args: list[str], log: Path) -> int:
+def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         proc = subprocess.Popen(
@@ -53,8 +57,27 @@ def _spawn(args: list[str], log: Path) -> int:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     return proc.pid
+
+
+DEMO_USER = "demo"
+
+
+def bootstrap(url: str, admin_token: str, centers: list[str]) -> tuple[str, dict[str, str]]:
+    """Create the demo consumer (account and user `demo`) and, per center, a provider account
+    and user `prov-<center>` with an agent token. Returns the demo token and agent tokens."""
+    with Client(url, admin_token) as admin:
+        admin.create_account(DEMO_USER, "consumer")
+        user_token = str(admin.create_user(DEMO_USER, DEMO_USER)["token"])
+        agent_tokens = {}
+        for name in centers:
+            provider = f"prov-{name}"
+            admin.create_account(provider, "provider")
+            admin.create_user(provider, provider)
+            agent_tokens[name] = str(admin.create_agent_token(name, provider)["token"])
+    return user_token, agent_tokens
 
 
 def start_network(
@@ -72,53 +95,57 @@ def start_network(
     centers = load_network(network_file)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    admin_token = "c2n_" + secrets.token_urlsafe(32)
+    server = [
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        f"sqlite:///{root / 'c2net.db'}",
+        "--heartbeat-timeout",
+        str(heartbeat_timeout),
+        *extra_server_args,
+    ]
     pids = {
-        "gateway": _spawn(
-            [
-                "server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--db",
-                f"sqlite:///{root / 'c2net.db'}",
-                "--heartbeat-timeout",
-                str(heartbeat_timeout),
-                *extra_server_args,
-            ],
-            root / "logs" / "gateway.log",
-        )
+        "gateway": _spawn(server, root / "logs" / "gateway.log", {"C2NET_ADMIN_TOKEN": admin_token})
     }
-    net = Network(url, str(root), pids)
+    net = Network(url, str(root), pids, {"admin": admin_token})
     try:
         _wait(lambda: Client(url, timeout=2).health(), timeout, "the gateway to answer")
+        net.tokens["user"], agent_tokens = bootstrap(url, admin_token, [c["name"] for c in centers])
         for data in centers:
             name = data["name"]
             center_file = root / "centers" / f"{name}.yaml"
             center_file.parent.mkdir(parents=True, exist_ok=True)
             center_file.write_text(yaml.safe_dump(data, sort_keys=False))
+            agent = [
+                "agent",
+                "--gateway",
+                url,
+                "--center",
+                str(center_file),
+                "--workdir",
+                str(root / "work" / name),
+            ]
             pids[f"agent:{name}"] = _spawn(
-                [
-                    "agent",
-                    "--gateway",
-                    url,
-                    "--center",
-                    str(center_file),
-                    "--workdir",
-                    str(root / "work" / name),
-                ],
-                root / "logs" / f"agent-{name}.log",
+                agent, root / "logs" / f"agent-{name}.log", {"C2NET_TOKEN": agent_tokens[name]}
             )
         names = {c["name"] for c in centers}
-        _wait(lambda: _healthy(url, names), timeout, f"{len(names)} centers to be healthy")
+        _wait(
+            lambda: _healthy(url, admin_token, names),
+            timeout,
+            f"{len(names)} centers to be healthy",
+        )
     except BaseException:
         stop_network(net)
         raise
     return net
 
 
-def _healthy(url: str, names: set[str]) -> bool:
-    with Client(url, timeout=2) as c:
+def _healthy(url: str, token: str, names: set[str]) -> bool:
+    with Client(url, token, timeout=2) as c:
         up = {x["name"] for x in c.centers() if x["health"] == "HEALTHY"}
     return names <= up
 

@@ -31,6 +31,14 @@ def register(app: typer.Typer) -> None:
         lease_seconds: Annotated[
             float, typer.Option(help="seconds an unrenewed assignment lease lasts")
         ] = 30.0,
+        admin_token: Annotated[
+            str | None,
+            typer.Option(
+                envvar="C2NET_ADMIN_TOKEN",
+                help="make this an operator token (bootstrap)",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """Run the gateway: REST API under /v1, OpenAPI at /docs, the scheduling loop."""
         import uvicorn
@@ -45,7 +53,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), 2)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         store = Store(db, heartbeat_timeout=heartbeat_timeout, lease_seconds=lease_seconds)
-        app_ = create_app(store, policy=policy, cycle_seconds=cycle)
+        app_ = create_app(store, policy=policy, cycle_seconds=cycle, admin_token=admin_token)
         uvicorn.run(app_, host=host, port=port, log_level="warning")
 
     @app.command()
@@ -54,6 +62,10 @@ def register(app: typer.Typer) -> None:
         center: Annotated[Path, typer.Option(help="center file (YAML)")],
         workdir: Annotated[Path | None, typer.Option(help="where jobs run")] = None,
         interval: Annotated[float, typer.Option(help="seconds between rounds")] = 0.5,
+        token: Annotated[
+            str | None,
+            typer.Option(envvar="C2NET_TOKEN", help="the center's agent token", show_default=False),
+        ] = None,
     ) -> None:
         """Run a center's agent: outbound only, pulls its work from the gateway."""
         from c2net.agent import Agent
@@ -68,7 +80,13 @@ def register(app: typer.Typer) -> None:
             backend = make_backend(parsed, raw.get("backend_options") or {}, work)
         except (OSError, ValueError, BackendError) as exc:
             fail(f"{center}: {exc}", 2)
-        runner = Agent(Client(gateway), parsed, backend, work, interval=interval)
+        if not token:
+            fail(
+                "an agent needs its center's token: --token or C2NET_TOKEN "
+                "(a provider creates one with `c2net token agent CENTER`)",
+                2,
+            )
+        runner = Agent(Client(gateway, token), parsed, backend, work, interval=interval)
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         try:
             runner.run()
@@ -96,7 +114,12 @@ def register(app: typer.Typer) -> None:
         net.save(state)
         agents = len(net.pids) - 1
         console.print(f"c2net is up: gateway {net.gateway}, {agents} centers healthy")
-        console.print(f"  logs and state in {directory}; try `c2net centers`")
+        console.print("  you are signed in as user [bold]demo[/] (a consumer); try `c2net centers`")
+        console.print(
+            f"  the operator's token is tokens.admin in {state}: "
+            "export it as C2NET_TOKEN to act as the operator"
+        )
+        console.print(f"  logs and state in {directory}")
         if detach:
             return
         console.print("  press Ctrl-C to stop")

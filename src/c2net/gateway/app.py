@@ -13,7 +13,7 @@ from c2net import __version__
 from c2net.clock import Clock, SystemClock
 from c2net.gateway.deps import Gateway
 from c2net.gateway.loop import SchedulingLoop
-from c2net.gateway.routes import agent, jobs, market
+from c2net.gateway.routes import agent, identity, jobs, market
 from c2net.model import IllegalTransition, SpecError
 from c2net.store import Conflict, NotFound, Store
 
@@ -40,9 +40,13 @@ def create_app(
     cycle_seconds: float = 1.0,
     heartbeat_interval: float = 1.0,
     run_loop: bool = True,
+    admin_token: str | None = None,
 ) -> FastAPI:
+    """The gateway app. `admin_token`, when given, becomes an operator token (bootstrap)."""
     store = store or Store()
     clock = clock or SystemClock()
+    if admin_token:
+        store.ensure_operator(admin_token, clock.now())
     loop = SchedulingLoop(store, clock, policy=policy, interval=cycle_seconds)
     gw = Gateway(store=store, clock=clock, loop=loop, heartbeat_interval=heartbeat_interval)
 
@@ -62,7 +66,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.gateway = gw
-    for router in (jobs.router, market.router, agent.router):
+    for router in (jobs.router, market.router, agent.router, identity.router):
         app.include_router(router)
 
     @app.exception_handler(SpecError)

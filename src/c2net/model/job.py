@@ -101,6 +101,7 @@ class Job:
     ended_at: float | None = None
     exclusions: tuple[Exclusion, ...] = ()  # the decision record behind `reason`
     log_size: int = 0
+    account_id: int | None = None  # the consumer account that owns and pays for it
 
     @property
     def request(self) -> Resources:

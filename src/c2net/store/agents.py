@@ -142,7 +142,7 @@ class AgentRepo(StoreBase):
 
     def read_log(self, job_id: int, offset: int = 0) -> tuple[str, int]:
         """The job's output from `offset` on, and the offset to ask for next."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             size = conn.execute(select(jobs.c.log_size).where(jobs.c.id == job_id)).scalar()
             if size is None:
                 raise NotFound(f"job {job_id} not found")

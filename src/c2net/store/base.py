@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from c2net.model import (
     Attempt,
@@ -37,6 +39,14 @@ class StoreBase:
         self.heartbeat_timeout = heartbeat_timeout
         self.lease_seconds = lease_seconds
         self._lock = threading.RLock()  # SQLite has one writer; keep ours in line
+        # An in-memory database is one connection shared by every thread: reads must not
+        # interleave with a write transaction on it, so they take the lock too.
+        self._shared_connection = url in ("sqlite://", "sqlite:///:memory:")
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._lock if self._shared_connection else nullcontext(), self.engine.connect() as c:
+            yield c
 
 
 def attempt_from_row(row: RowMapping) -> Attempt:

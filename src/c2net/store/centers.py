@@ -16,7 +16,7 @@ from c2net.model import (
     Resources,
 )
 from c2net.network import center_to_dict, parse_center
-from c2net.store.base import NotFound, StoreBase
+from c2net.store.base import Conflict, NotFound, StoreBase
 from c2net.store.schema import attempts, centers, jobs
 
 __all__ = ["CenterRepo", "CenterStatus"]
@@ -30,10 +30,15 @@ class CenterStatus:
     used: Resources
     running_jobs: int
     agent: dict[str, Any]
+    owner_account_id: int | None = None
 
 
 class CenterRepo(StoreBase):
-    def register_center(self, center: Center, now: float, agent: dict[str, Any]) -> None:
+    def register_center(
+        self, center: Center, now: float, agent: dict[str, Any], owner: int | None = None
+    ) -> None:
+        """Add or update a center. A center belongs to the provider account that first
+        registered it; another account registering the same name is refused."""
         data = center_to_dict(center)
         row = {
             "hub": center.hub,
@@ -47,21 +52,29 @@ class CenterRepo(StoreBase):
             "agent": agent,
         }
         with self._lock, self.engine.begin() as conn:
-            exists = conn.execute(select(centers.c.name).where(centers.c.name == center.name))
-            if exists.first():
+            exists = conn.execute(
+                select(centers.c.owner_account_id).where(centers.c.name == center.name)
+            ).first()
+            if exists:
+                if exists[0] is not None and owner is not None and exists[0] != owner:
+                    raise Conflict(f"center {center.name} belongs to another provider")
                 conn.execute(update(centers).where(centers.c.name == center.name).values(**row))
             else:
                 seq = conn.execute(select(func.coalesce(func.max(centers.c.seq), 0))).scalar_one()
                 conn.execute(
                     insert(centers).values(
-                        name=center.name, seq=int(seq) + 1, registered_at=now, **row
+                        name=center.name,
+                        seq=int(seq) + 1,
+                        registered_at=now,
+                        owner_account_id=owner,
+                        **row,
                     )
                 )
 
     def _center(self, row: RowMapping, now: float) -> Center:
         data = dict(row)
         data.pop("seq")
-        for key in ("registered_at", "last_heartbeat", "agent"):
+        for key in ("registered_at", "last_heartbeat", "agent", "owner_account_id"):
             data.pop(key)
         c = parse_center(data)
         healthy = now - row["last_heartbeat"] <= self.heartbeat_timeout
@@ -78,7 +91,7 @@ class CenterRepo(StoreBase):
         )
 
     def centers(self, now: float) -> list[CenterStatus]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(centers).order_by(centers.c.seq)).mappings().all()
             active = conn.execute(
                 select(attempts.c.center, attempts.c.resources).where(
@@ -96,6 +109,7 @@ class CenterRepo(StoreBase):
                 used=Resources.total(used.get(r["name"], [])),
                 running_jobs=len(used.get(r["name"], [])),
                 agent=dict(r["agent"] or {}),
+                owner_account_id=r["owner_account_id"],
             )
             for r in rows
         ]

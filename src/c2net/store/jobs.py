@@ -24,11 +24,25 @@ __all__ = ["JobRepo"]
 
 
 class JobRepo(StoreBase):
-    def submit(self, spec: JobSpec, now: float, idempotency_key: str | None = None) -> Job:
+    def submit(
+        self,
+        spec: JobSpec,
+        now: float,
+        idempotency_key: str | None = None,
+        *,
+        account_id: int | None = None,
+        user_id: int | None = None,
+    ) -> Job:
+        """Queue a job; the same idempotency key from the same account returns the first job."""
         with self._lock, self.engine.begin() as conn:
             if idempotency_key:
                 found = conn.execute(
-                    select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)
+                    select(jobs.c.id).where(
+                        jobs.c.idempotency_key == idempotency_key,
+                        jobs.c.account_id == account_id
+                        if account_id is not None
+                        else jobs.c.account_id.is_(None),
+                    )
                 ).first()
                 if found:
                     return self._job(conn, found[0])
@@ -45,6 +59,8 @@ class JobRepo(StoreBase):
                     max_retries=3,
                     log_size=0,
                     idempotency_key=idempotency_key,
+                    account_id=account_id,
+                    user_id=user_id,
                 )
             )
             key = inserted.inserted_primary_key
@@ -52,15 +68,28 @@ class JobRepo(StoreBase):
             return self._job(conn, int(key[0]))
 
     def job(self, job_id: int) -> Job:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return self._job(conn, job_id)
 
-    def jobs(self, states: Iterable[JobState] = (), limit: int = 1000) -> list[Job]:
+    def jobs(
+        self,
+        states: Iterable[JobState] = (),
+        limit: int = 1000,
+        *,
+        account_id: int | None = None,
+        at_centers: Iterable[str] | None = None,
+    ) -> list[Job]:
+        """Newest first; optionally only an account's jobs, or jobs that ran at some centers."""
         query = select(jobs.c.id).order_by(jobs.c.id.desc()).limit(limit)
         wanted = [s.value for s in states]
         if wanted:
             query = query.where(jobs.c.state.in_(wanted))
-        with self.engine.connect() as conn:
+        if account_id is not None:
+            query = query.where(jobs.c.account_id == account_id)
+        if at_centers is not None:
+            placed = select(attempts.c.job_id).where(attempts.c.center.in_(list(at_centers)))
+            query = query.where(jobs.c.id.in_(placed))
+        with self._read() as conn:
             ids = [r[0] for r in conn.execute(query)]
             return [self._job(conn, i) for i in ids]
 
@@ -86,6 +115,7 @@ class JobRepo(StoreBase):
                 Exclusion(e["center"], ReasonCode(e["code"]), e["detail"]) for e in row["detail"]
             ),
             log_size=row["log_size"],
+            account_id=row["account_id"],
         )
         return job
 
@@ -115,16 +145,20 @@ class JobRepo(StoreBase):
                 )
             return self._job(conn, job_id)
 
-    def all_attempts(self) -> list[tuple[Attempt, str]]:
-        """Every attempt with its job's name, oldest first (the bill's raw lines)."""
-        with self.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    select(attempts, jobs.c.name.label("job_name"))
-                    .join(jobs, jobs.c.id == attempts.c.job_id)
-                    .order_by(attempts.c.id)
-                )
-                .mappings()
-                .all()
-            )
+    def all_attempts(
+        self, *, account_id: int | None = None, at_centers: Iterable[str] | None = None
+    ) -> list[tuple[Attempt, str]]:
+        """Attempts with their job's name, oldest first (the bill's raw lines): all, an
+        account's, or those run at some centers."""
+        query = (
+            select(attempts, jobs.c.name.label("job_name"))
+            .join(jobs, jobs.c.id == attempts.c.job_id)
+            .order_by(attempts.c.id)
+        )
+        if account_id is not None:
+            query = query.where(jobs.c.account_id == account_id)
+        if at_centers is not None:
+            query = query.where(attempts.c.center.in_(list(at_centers)))
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
         return [(attempt_from_row(r), r["job_name"]) for r in rows]

@@ -22,7 +22,7 @@ __all__ = ["SchedulingRepo"]
 class SchedulingRepo(CenterRepo):
     def snapshot(self, now: float) -> tuple[Snapshot, list[QueuedJob]]:
         statuses = self.centers(now)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             held = conn.execute(
                 select(attempts.c.center, attempts.c.node, attempts.c.resources).where(
                     attempts.c.state.in_([s.value for s in ACTIVE])

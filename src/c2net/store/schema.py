@@ -14,11 +14,46 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
-__all__ = ["attempts", "centers", "jobs", "logs", "metadata"]
+__all__ = ["accounts", "attempts", "centers", "jobs", "logs", "metadata", "tokens", "users"]
 
 metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # consumer | provider | operator
+    Column("currency", String(8), nullable=False, default="CNY"),
+    Column("credit_limit", Float, nullable=False, default=0.0),
+    Column("created_at", Float, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(64), nullable=False, default=""),
+    Column("digest", String(64), nullable=False, unique=True),  # sha256 of the secret
+    Column("prefix", String(16), nullable=False),  # shown in listings, never the secret
+    Column("center", String(128)),  # agent tokens act for this center only
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),
+    Column("revoked_at", Float),
+)
 
 centers = Table(
     "centers",
@@ -35,6 +70,7 @@ centers = Table(
     Column("registered_at", Float, nullable=False),
     Column("last_heartbeat", Float, nullable=False),
     Column("agent", JSON, nullable=False, default=dict),  # agent version, host, backend info
+    Column("owner_account_id", Integer, ForeignKey("accounts.id")),  # the provider
 )
 
 jobs = Table(
@@ -54,7 +90,10 @@ jobs = Table(
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("max_retries", Integer, nullable=False, default=3),
     Column("log_size", Integer, nullable=False, default=0),
-    Column("idempotency_key", String(128), unique=True),
+    Column("idempotency_key", String(128)),
+    Column("account_id", Integer, ForeignKey("accounts.id"), index=True),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    UniqueConstraint("account_id", "idempotency_key", name="uq_jobs_account_idempotency"),
 )
 
 attempts = Table(

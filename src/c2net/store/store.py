@@ -5,11 +5,12 @@ from __future__ import annotations
 from c2net.store.agents import AgentRepo
 from c2net.store.base import Conflict, NotFound
 from c2net.store.centers import CenterStatus
+from c2net.store.identities import IdentityRepo
 from c2net.store.jobs import JobRepo
 from c2net.store.scheduling import SchedulingRepo
 
 __all__ = ["CenterStatus", "Conflict", "NotFound", "Store"]
 
 
-class Store(SchedulingRepo, JobRepo, AgentRepo):
-    """Centers, jobs, scheduling and the agents' side, over one database."""
+class Store(SchedulingRepo, JobRepo, AgentRepo, IdentityRepo):
+    """Centers, jobs, scheduling, the agents' side and identities, over one database."""

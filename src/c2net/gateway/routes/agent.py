@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from c2net.gateway.auth import Caller, agent_for
 from c2net.gateway.deps import Gateway, gateway
 from c2net.gateway.schemas import (
     AssignmentOut,
@@ -29,12 +30,13 @@ GW = Annotated[Gateway, Depends(gateway)]
 
 
 @router.post("/register", response_model=RegisterOut)
-def register(gw: GW, body: RegisterIn) -> RegisterOut:
+def register(gw: GW, who: Caller, body: RegisterIn) -> RegisterOut:
     try:
         center = parse_center(body.center)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
-    gw.store.register_center(center, gw.clock.now(), body.agent)
+    agent_for(who, center.name)
+    gw.store.register_center(center, gw.clock.now(), body.agent, owner=who.account_id)
     gw.loop.wake()
     return RegisterOut(
         center=center.name,
@@ -44,12 +46,14 @@ def register(gw: GW, body: RegisterIn) -> RegisterOut:
 
 
 @router.post("/heartbeat", response_model=HeartbeatOut)
-def heartbeat(gw: GW, body: HeartbeatIn) -> HeartbeatOut:
+def heartbeat(gw: GW, who: Caller, body: HeartbeatIn) -> HeartbeatOut:
+    agent_for(who, body.center)
     return HeartbeatOut(stop=gw.store.heartbeat(body.center, gw.clock.now(), body.held))
 
 
 @router.post("/lease", response_model=LeaseOut)
-def lease(gw: GW, body: LeaseIn) -> LeaseOut:
+def lease(gw: GW, who: Caller, body: LeaseIn) -> LeaseOut:
+    agent_for(who, body.center)
     attempts = gw.store.lease(body.center, gw.clock.now(), body.held)
     out = []
     for a in attempts:
@@ -69,7 +73,8 @@ def lease(gw: GW, body: LeaseIn) -> LeaseOut:
 
 
 @router.post("/report", response_model=AttemptOut)
-def report(gw: GW, body: ReportIn) -> AttemptOut:
+def report(gw: GW, who: Caller, body: ReportIn) -> AttemptOut:
+    agent_for(who, body.center)
     a = gw.store.report(
         body.center,
         body.attempt_id,
@@ -87,6 +92,7 @@ def report(gw: GW, body: ReportIn) -> AttemptOut:
 
 
 @router.post("/logs")
-def append_logs(gw: GW, body: LogChunkIn) -> dict[str, int]:
+def append_logs(gw: GW, who: Caller, body: LogChunkIn) -> dict[str, int]:
+    agent_for(who, body.center)
     size = gw.store.append_log(body.center, body.attempt_id, body.offset, body.data)
     return {"size": size}

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query
 
+from c2net.gateway.auth import Caller, job_visible, owned_centers, require
 from c2net.gateway.deps import Gateway, gateway
 from c2net.gateway.schemas import JobOut, LogsOut
 from c2net.gateway.views import job_out
-from c2net.model import JobState, parse_spec
+from c2net.model import Job, JobState, Role, parse_spec
+from c2net.store import NotFound
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -19,11 +21,15 @@ GW = Annotated[Gateway, Depends(gateway)]
 @router.post("", status_code=201, response_model=JobOut)
 def submit(
     gw: GW,
+    who: Caller,
     spec: Annotated[dict[str, Any], Body(description="a job spec, as in the YAML file")],
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> JobOut:
+    require(who, Role.CONSUMER, Role.OPERATOR)
     parsed = parse_spec(spec)  # SpecError -> 422 with the problems listed
-    job = gw.store.submit(parsed, gw.clock.now(), idempotency_key)
+    job = gw.store.submit(
+        parsed, gw.clock.now(), idempotency_key, account_id=who.account_id, user_id=who.user_id
+    )
     gw.loop.wake()
     return job_out(job, gw.clock.now())
 
@@ -31,6 +37,7 @@ def submit(
 @router.get("", response_model=list[JobOut])
 def list_jobs(
     gw: GW,
+    who: Caller,
     state: Annotated[list[str] | None, Query(description="PENDING, RUNNING, ...")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> list[JobOut]:
@@ -45,22 +52,41 @@ def list_jobs(
                     422, f"state: unknown state {part!r} (allowed: {allowed})"
                 ) from None
     now = gw.clock.now()
-    return [job_out(j, now) for j in gw.store.jobs(wanted, limit)]
+    if who.role is Role.CONSUMER:
+        found = gw.store.jobs(wanted, limit, account_id=who.account_id)
+    elif who.role is Role.PROVIDER:
+        found = gw.store.jobs(wanted, limit, at_centers=owned_centers(gw, who))
+    else:
+        require(who, Role.OPERATOR)
+        found = gw.store.jobs(wanted, limit)
+    return [job_out(j, now) for j in found]
+
+
+def visible_job(gw: Gateway, who: Caller, job_id: int) -> Job:
+    """The job if the caller may see it; 404 otherwise (its existence is not revealed)."""
+    job = gw.store.job(job_id)
+    if not job_visible(gw, who, job):
+        raise NotFound(f"job {job_id} not found")
+    return job
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def show(gw: GW, job_id: int) -> JobOut:
-    return job_out(gw.store.job(job_id), gw.clock.now())
+def show(gw: GW, who: Caller, job_id: int) -> JobOut:
+    return job_out(visible_job(gw, who, job_id), gw.clock.now())
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel(gw: GW, job_id: int) -> JobOut:
+def cancel(gw: GW, who: Caller, job_id: int) -> JobOut:
+    require(who, Role.CONSUMER, Role.OPERATOR)
+    visible_job(gw, who, job_id)
     job = gw.store.cancel(job_id, gw.clock.now())
     return job_out(job, gw.clock.now())
 
 
 @router.get("/{job_id}/logs", response_model=LogsOut)
-def logs(gw: GW, job_id: int, offset: Annotated[int, Query(ge=0)] = 0) -> LogsOut:
+def logs(
+    gw: GW, who: Caller, job_id: int, offset: Annotated[int, Query(ge=0, le=2**40)] = 0
+) -> LogsOut:
+    state = visible_job(gw, who, job_id).state
     data, next_offset = gw.store.read_log(job_id, offset)
-    state = gw.store.job(job_id).state
     return LogsOut(job_id=job_id, offset=offset, next_offset=next_offset, data=data, state=state)
