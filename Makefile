@@ -4,15 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install engines demo test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The real engines the tests start (Slurm, ...): each script installs what is missing, as root.
+engines:
+	for script in scripts/engines/*.sh; do bash $$script || exit 1; done
 
 demo: install
 	$(BIN)/c2net demo
@@ -24,7 +28,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install engines
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 pytest_plugins = [
     "tests.fixtures.gateway",
+    "tests.fixtures.slurm",
+    "tests.fixtures.ray",
 ]

@@ -170,8 +170,15 @@ class Client:
         )
         return out
 
-    def heartbeat(self, center: str, held: list[int]) -> JSON:
-        out: JSON = self._call("POST", "/v1/agent/heartbeat", json={"center": center, "held": held})
+    def heartbeat(
+        self,
+        center: str,
+        held: list[int],
+        free: list[JSON] | None = None,
+        backend_error: str = "",
+    ) -> JSON:
+        body = {"center": center, "held": held, "free": free, "backend_error": backend_error}
+        out: JSON = self._call("POST", "/v1/agent/heartbeat", json=body)
         return out
 
     def lease(self, center: str, held: list[int]) -> JSON:

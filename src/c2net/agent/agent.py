@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from c2net import __version__
-from c2net.agent.backends.base import Backend, BackendError, Task, TaskStatus
+from c2net.agent.backends.base import Backend, BackendError, ReportsFree, Task, TaskStatus
 from c2net.client import C2netError, Client
 from c2net.model import TERMINAL, Center, JobState, Resources, parse_spec
 from c2net.network import center_to_dict
@@ -87,7 +87,11 @@ class Agent:
 
     def register(self) -> None:
         center = center_to_dict(self.center)
-        pools = self.backend.capacity()
+        try:
+            pools = self.backend.capacity()
+        except BackendError as exc:  # the cluster is down: register what the file says
+            log.warning("capacity discovery failed: %s", exc)
+            pools = None
         if pools:
             center = center_to_dict(
                 Center(
@@ -113,7 +117,8 @@ class Agent:
     def step(self) -> None:
         """One round: heartbeat (and stop what the gateway says), take new work, report."""
         name = self.center.name
-        stop = self.client.heartbeat(name, sorted(self.held))["stop"]
+        free, error = self._free()
+        stop = self.client.heartbeat(name, sorted(self.held), free, error)["stop"]
         for attempt_id in stop:
             held = self.held.get(attempt_id)
             if held is not None:
@@ -123,6 +128,15 @@ class Agent:
         for held in list(self.held.values()):
             self._sync(held)
         self._save()
+
+    def _free(self) -> tuple[list[dict[str, Any]] | None, str]:
+        """Free resources per node from the cluster, or the error that says it is down."""
+        if not isinstance(self.backend, ReportsFree):
+            return None, ""
+        try:
+            return [r.to_dict() for r in self.backend.free()], ""
+        except BackendError as exc:
+            return None, str(exc) or type(exc).__name__
 
     def _start(self, a: dict[str, Any]) -> None:
         spec = parse_spec(a["spec"])
@@ -162,7 +176,11 @@ class Agent:
             held.pending_text = ""
 
     def _sync(self, held: Held) -> None:
-        status: TaskStatus = self.backend.poll(held.backend_id)
+        try:
+            status: TaskStatus = self.backend.poll(held.backend_id)
+        except BackendError as exc:  # the cluster is unreachable: keep the attempt, try later
+            log.warning("poll %s: %s", held.backend_id, exc)
+            return
         try:
             self._ship_output(held, final=status.state in TERMINAL)
             if status.state.value != held.reported or status.reason != held.reason:

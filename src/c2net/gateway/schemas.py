@@ -30,6 +30,12 @@ __all__ = [
 ]
 
 
+class ResourcesIn(BaseModel):
+    cpus: float = Field(ge=0)
+    memory_gb: float = Field(ge=0)
+    accelerators: dict[str, int] = Field(default_factory=dict)
+
+
 class ExclusionOut(BaseModel):
     center: str
     code: str
@@ -98,6 +104,7 @@ class CenterOut(BaseModel):
     backend: str
     emulated: bool
     health: str
+    health_reason: str
     last_heartbeat: float
     seconds_since_heartbeat: float
     nodes: int
@@ -154,6 +161,10 @@ class RegisterOut(BaseModel):
 class HeartbeatIn(BaseModel):
     center: str
     held: list[int] = Field(default_factory=list)
+    free: list[ResourcesIn] | None = Field(
+        default=None, description="free resources per node, as the cluster reports them"
+    )
+    backend_error: str = Field(default="", max_length=2000)
 
 
 class HeartbeatOut(BaseModel):

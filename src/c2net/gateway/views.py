@@ -92,6 +92,13 @@ def center_out(s: CenterStatus, now: float) -> CenterOut:
     c = s.center
     capacity = c.capacity
     free: Resources = capacity - s.used
+    if s.reported_free is not None:  # the cluster's own view counts outside work too
+        theirs = Resources.total(s.reported_free)
+        free = Resources(
+            min(free.cpus, theirs.cpus),
+            min(free.memory_gb, theirs.memory_gb),
+            {k: min(v, theirs.accelerators.get(k, 0)) for k, v in free.accelerators.items()},
+        )
     return CenterOut(
         name=c.name,
         hub=c.hub,
@@ -100,6 +107,7 @@ def center_out(s: CenterStatus, now: float) -> CenterOut:
         backend=c.backend,
         emulated=c.emulated,
         health=c.health.value,
+        health_reason=s.health_reason,
         last_heartbeat=s.last_heartbeat,
         seconds_since_heartbeat=round(max(now - s.last_heartbeat, 0.0), 3),
         nodes=c.node_count,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -31,6 +31,11 @@ class CenterStatus:
     running_jobs: int
     agent: dict[str, Any]
     owner_account_id: int | None = None
+    health_reason: str = ""
+    reported_free: tuple[Resources, ...] | None = None  # per node, from the cluster itself
+
+
+_FILE_KEYS = ("name", "hub", "region", "role", "backend", "emulated", "pools", "prices")
 
 
 class CenterRepo(StoreBase):
@@ -50,6 +55,8 @@ class CenterRepo(StoreBase):
             "prices": data["prices"],
             "last_heartbeat": now,
             "agent": agent,
+            "reported_free": None,
+            "backend_error": "",
         }
         with self._lock, self.engine.begin() as conn:
             exists = conn.execute(
@@ -71,24 +78,16 @@ class CenterRepo(StoreBase):
                     )
                 )
 
-    def _center(self, row: RowMapping, now: float) -> Center:
-        data = dict(row)
-        data.pop("seq")
-        for key in ("registered_at", "last_heartbeat", "agent", "owner_account_id"):
-            data.pop(key)
-        c = parse_center(data)
-        healthy = now - row["last_heartbeat"] <= self.heartbeat_timeout
-        return Center(
-            c.name,
-            c.hub,
-            c.region,
-            c.pools,
-            c.prices,
-            c.role,
-            c.backend,
-            c.emulated,
-            Health.HEALTHY if healthy else Health.UNHEALTHY,
-        )
+    def _center(self, row: RowMapping, now: float) -> tuple[Center, str]:
+        """The center as registered, with its health now and the reason when unhealthy."""
+        data = {k: v for k, v in row.items() if k in _FILE_KEYS}
+        age = now - row["last_heartbeat"]
+        if age > self.heartbeat_timeout:
+            reason = f"no heartbeat for {age:.0f}s (timeout {self.heartbeat_timeout:g}s)"
+        else:
+            reason = f"cluster unreachable: {row['backend_error']}" if row["backend_error"] else ""
+        health = Health.UNHEALTHY if reason else Health.HEALTHY
+        return replace(parse_center(data), health=health), reason
 
     def centers(self, now: float) -> list[CenterStatus]:
         with self._read() as conn:
@@ -101,26 +100,47 @@ class CenterRepo(StoreBase):
         used: dict[str, list[Resources]] = {}
         for name, res in active:
             used.setdefault(name, []).append(Resources.from_dict(res))
-        return [
-            CenterStatus(
-                center=self._center(r, now),
-                registered_at=r["registered_at"],
-                last_heartbeat=r["last_heartbeat"],
-                used=Resources.total(used.get(r["name"], [])),
-                running_jobs=len(used.get(r["name"], [])),
-                agent=dict(r["agent"] or {}),
-                owner_account_id=r["owner_account_id"],
+        out = []
+        for r in rows:
+            center, reason = self._center(r, now)
+            reported = r["reported_free"]
+            out.append(
+                CenterStatus(
+                    center=center,
+                    registered_at=r["registered_at"],
+                    last_heartbeat=r["last_heartbeat"],
+                    used=Resources.total(used.get(r["name"], [])),
+                    running_jobs=len(used.get(r["name"], [])),
+                    agent=dict(r["agent"] or {}),
+                    owner_account_id=r["owner_account_id"],
+                    health_reason=reason,
+                    reported_free=None
+                    if reported is None
+                    else tuple(Resources.from_dict(x) for x in reported),
+                )
             )
-            for r in rows
-        ]
+        return out
 
-    def heartbeat(self, center: str, now: float, held: Sequence[int]) -> list[int]:
+    def heartbeat(
+        self,
+        center: str,
+        now: float,
+        held: Sequence[int],
+        *,
+        free: Sequence[Resources] | None = None,
+        backend_error: str = "",
+    ) -> list[int]:
         """Record a heartbeat, renew the leases of the attempts the agent holds, and return the
-        attempts it must stop (cancelled, or no longer the job's live attempt)."""
+        attempts it must stop (cancelled, or no longer the job's live attempt).
+
+        `free` is what the center's own scheduler reports free per node (work submitted to the
+        cluster outside the network included); `backend_error` says the cluster cannot be
+        reached, which makes the center unhealthy until a heartbeat without it."""
+        values: dict[str, Any] = {"last_heartbeat": now, "backend_error": backend_error}
+        if free is not None:
+            values["reported_free"] = [r.to_dict() for r in free]
         with self._lock, self.engine.begin() as conn:
-            done = conn.execute(
-                update(centers).where(centers.c.name == center).values(last_heartbeat=now)
-            )
+            done = conn.execute(update(centers).where(centers.c.name == center).values(**values))
             if done.rowcount == 0:
                 raise NotFound(f"center {center} is not registered")
             live = conn.execute(

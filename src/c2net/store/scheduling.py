@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, insert, select, update
 
 from c2net.model import (
@@ -38,6 +40,12 @@ class SchedulingRepo(CenterRepo):
             ((c, n, Resources.from_dict(r)) for c, n, r in held),
             taken_at=now,
         )
+        reported = {s.center.name: s.reported_free for s in statuses}
+        node_free = tuple(
+            _within(nodes, reported.get(c.name))
+            for c, nodes in zip(snap.centers, snap.node_free, strict=True)
+        )
+        snap = replace(snap, node_free=node_free)
         return snap, [QueuedJob(i, parse_spec(s), t) for i, s, t in queued]
 
     def commit(self, plan: Plan, now: float) -> int:
@@ -106,3 +114,21 @@ class SchedulingRepo(CenterRepo):
                 reason = f"lost: center {center} stopped renewing the lease"
                 end_attempt(conn, attempt_id, JobState.LOST, now, reason=reason)
             return [a for a, _, _ in stale]
+
+
+def _within(
+    ours: tuple[Resources, ...], theirs: tuple[Resources, ...] | None
+) -> tuple[Resources, ...]:
+    """Per node, the smaller of what our books say is free and what the cluster reports free
+    (it also counts work submitted to it outside the network). Reports that do not match the
+    node list (a stale report after re-registration) are ignored."""
+    if theirs is None or len(theirs) != len(ours):
+        return ours
+    return tuple(
+        Resources(
+            min(a.cpus, b.cpus),
+            min(a.memory_gb, b.memory_gb),
+            {k: min(v, b.accelerators.get(k, 0)) for k, v in a.accelerators.items()},
+        )
+        for a, b in zip(ours, theirs, strict=True)
+    )

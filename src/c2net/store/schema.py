@@ -71,6 +71,8 @@ centers = Table(
     Column("last_heartbeat", Float, nullable=False),
     Column("agent", JSON, nullable=False, default=dict),  # agent version, host, backend info
     Column("owner_account_id", Integer, ForeignKey("accounts.id")),  # the provider
+    Column("reported_free", JSON),  # per node, as the center's own scheduler sees it
+    Column("backend_error", Text, nullable=False, default=""),  # the cluster is unreachable
 )
 
 jobs = Table(

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from c2net.model import JobState, NodePool, Resources
 
-__all__ = ["Backend", "BackendError", "Capabilities", "Task", "TaskStatus"]
+__all__ = ["Backend", "BackendError", "Capabilities", "ReportsFree", "Task", "TaskStatus"]
 
 
 class BackendError(RuntimeError):
@@ -71,3 +71,11 @@ class Backend(Protocol):
     def capacity(self) -> list[NodePool] | None:
         """Node pools as the cluster reports them now, or None to use the center file."""
         ...
+
+
+@runtime_checkable
+class ReportsFree(Protocol):
+    """A backend whose cluster can say what is free on each node now (work submitted to it
+    outside the network included), in the node order of capacity()."""
+
+    def free(self) -> list[Resources]: ...

@@ -21,7 +21,7 @@ from c2net.gateway.schemas import (
     ReportIn,
 )
 from c2net.gateway.views import attempt_line, attempt_out
-from c2net.model import TERMINAL
+from c2net.model import TERMINAL, Resources
 from c2net.network import parse_center
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
@@ -48,7 +48,11 @@ def register(gw: GW, who: Caller, body: RegisterIn) -> RegisterOut:
 @router.post("/heartbeat", response_model=HeartbeatOut)
 def heartbeat(gw: GW, who: Caller, body: HeartbeatIn) -> HeartbeatOut:
     agent_for(who, body.center)
-    return HeartbeatOut(stop=gw.store.heartbeat(body.center, gw.clock.now(), body.held))
+    free = None if body.free is None else [Resources(**r.model_dump()) for r in body.free]
+    stop = gw.store.heartbeat(
+        body.center, gw.clock.now(), body.held, free=free, backend_error=body.backend_error
+    )
+    return HeartbeatOut(stop=stop)
 
 
 @router.post("/lease", response_model=LeaseOut)
