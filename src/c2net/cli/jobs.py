@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(job)
         else:
+            job = render.safe(job)
             console.print(f"Submitted job [bold]{job['id']}[/] ({job['name']}): {job['state']}")
 
     @app.command()
@@ -145,6 +146,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(q)
             return
+        q = render.safe(q)
         t = table(
             "CENTER",
             "HUB",
@@ -180,6 +182,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(jobs)
             return
+        jobs = render.safe(jobs)
         t = table("ID", "NAME", "STATE", "CENTER", "RESOURCES", "WALL", "COST", "REASON")
         for j in jobs:
             t.add_row(
@@ -201,6 +204,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(j)
             return
+        j = render.safe(j)
         console.print(
             f"Job [bold]{j['id']}[/] {j['name']}: {render.state(j['state'])}"
             + (f" at {j['center']}" if j["center"] else "")
@@ -258,7 +262,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(j)
         elif j["state"] != "SUCCEEDED":
-            render.err_console.print(f"job {job_id} {j['state']}: {j['reason']}")
+            render.err_console.print(f"job {job_id} {j['state']}: {render.safe(j['reason'])}")
         if j["state"] == "SUCCEEDED":
             raise typer.Exit(0)
         raise typer.Exit(j["exit_code"] or 1)
@@ -270,7 +274,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(j)
         else:
-            console.print(f"Job {job_id}: {j['state']} ({j['reason']})")
+            console.print(f"Job {job_id}: {j['state']} ({render.safe(j['reason'])})")
 
     @app.command()
     def centers(gateway: GatewayOpt = None, as_json: JsonOpt = False) -> None:
@@ -279,6 +283,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(cs)
             return
+        cs = render.safe(cs)
         t = table(
             "CENTER",
             "HUB",
@@ -315,6 +320,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(b)
             return
+        b = render.safe(b)
         print_bill(b)
 
 

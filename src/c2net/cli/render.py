@@ -9,11 +9,12 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from c2net.market import money
 
-__all__ = ["STATE_STYLE", "console", "fail", "print_json", "res", "table", "when"]
+__all__ = ["STATE_STYLE", "console", "fail", "print_json", "res", "safe", "table", "when"]
 
 # Piped output (scripts, tests, CI logs) gets wide lines instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() else 200
@@ -33,9 +34,21 @@ STATE_STYLE = {
 }
 
 
+def safe(data: Any) -> Any:
+    """The API's data with every string escaped for rich markup: names, reasons and details
+    come from users and agents, and must print as written, never as styling."""
+    if isinstance(data, str):
+        return escape(data)
+    if isinstance(data, dict):
+        return {k: safe(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [safe(v) for v in data]
+    return data
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """One readable line on stderr and a non-zero exit."""
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from c2net import __version__
 from c2net.clock import Clock, SystemClock
 from c2net.gateway.deps import Gateway
+from c2net.gateway.limits import BodyLimit, RateLimit, TokenBuckets
 from c2net.gateway.loop import SchedulingLoop
 from c2net.gateway.routes import agent, identity, jobs, market
 from c2net.model import IllegalTransition, SpecError
@@ -41,8 +42,13 @@ def create_app(
     heartbeat_interval: float = 1.0,
     run_loop: bool = True,
     admin_token: str | None = None,
+    max_body_bytes: int = 4 << 20,
+    rate_per_second: float = 500.0,
+    rate_burst: float = 1000.0,
 ) -> FastAPI:
-    """The gateway app. `admin_token`, when given, becomes an operator token (bootstrap)."""
+    """The gateway app. `admin_token`, when given, becomes an operator token (bootstrap).
+    Bodies over `max_body_bytes` get 413; a token (or an anonymous client address) sending
+    more than `rate_per_second` (bursts to `rate_burst`) gets 429."""
     store = store or Store()
     clock = clock or SystemClock()
     if admin_token:
@@ -66,6 +72,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.gateway = gw
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RateLimit, buckets=TokenBuckets(rate_per_second, rate_burst))
     for router in (jobs.router, market.router, agent.router, identity.router):
         app.include_router(router)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from c2net.model import JobState
 
@@ -27,13 +27,24 @@ __all__ = [
     "RegisterIn",
     "RegisterOut",
     "ReportIn",
+    "StrictIn",
 ]
 
 
-class ResourcesIn(BaseModel):
-    cpus: float = Field(ge=0)
-    memory_gb: float = Field(ge=0)
-    accelerators: dict[str, int] = Field(default_factory=dict)
+ID = Annotated[int, Field(ge=1, le=2**62)]
+NAME = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class StrictIn(BaseModel):
+    """Request bodies refuse keys they do not know (422 naming the key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResourcesIn(StrictIn):
+    cpus: float = Field(ge=0, le=1e9)
+    memory_gb: float = Field(ge=0, le=1e12)
+    accelerators: dict[str, Annotated[int, Field(ge=0, le=2**31)]] = Field(default_factory=dict)
 
 
 class ExclusionOut(BaseModel):
@@ -147,7 +158,7 @@ class LogsOut(BaseModel):
     state: JobState
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(StrictIn):
     center: dict[str, Any]
     agent: dict[str, Any] = Field(default_factory=dict)
 
@@ -158,11 +169,13 @@ class RegisterOut(BaseModel):
     lease_seconds: float
 
 
-class HeartbeatIn(BaseModel):
-    center: str
-    held: list[int] = Field(default_factory=list)
+class HeartbeatIn(StrictIn):
+    center: NAME
+    held: list[ID] = Field(default_factory=list, max_length=100_000)
     free: list[ResourcesIn] | None = Field(
-        default=None, description="free resources per node, as the cluster reports them"
+        default=None,
+        max_length=100_000,
+        description="free resources per node, as the cluster reports them",
     )
     backend_error: str = Field(default="", max_length=2000)
 
@@ -171,9 +184,9 @@ class HeartbeatOut(BaseModel):
     stop: list[int]
 
 
-class LeaseIn(BaseModel):
-    center: str
-    held: list[int] = Field(default_factory=list)
+class LeaseIn(StrictIn):
+    center: NAME
+    held: list[ID] = Field(default_factory=list, max_length=100_000)
 
 
 class AssignmentOut(BaseModel):
@@ -190,18 +203,18 @@ class LeaseOut(BaseModel):
     assignments: list[AssignmentOut]
 
 
-class ReportIn(BaseModel):
-    center: str
-    attempt_id: int
+class ReportIn(StrictIn):
+    center: NAME
+    attempt_id: ID
     state: JobState
-    exit_code: int | None = None
-    wall_seconds: float | None = Field(default=None, ge=0)
-    reason: str = ""
-    backend_id: str = ""
+    exit_code: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    wall_seconds: float | None = Field(default=None, ge=0, le=1e10)
+    reason: str = Field(default="", max_length=4000)
+    backend_id: str = Field(default="", max_length=256)
 
 
-class LogChunkIn(BaseModel):
-    center: str
-    attempt_id: int
-    offset: int = Field(ge=0)
-    data: str
+class LogChunkIn(StrictIn):
+    center: NAME
+    attempt_id: ID
+    offset: int = Field(ge=0, le=2**62)
+    data: str = Field(max_length=1 << 20)

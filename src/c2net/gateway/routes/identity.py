@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from c2net.gateway.auth import Caller, require
 from c2net.gateway.deps import Gateway, gateway
+from c2net.gateway.schemas import StrictIn
 from c2net.model import AccountKind, Role
 from c2net.store import Conflict, NotFound
 
@@ -25,7 +26,7 @@ class WhoAmI(BaseModel):
     center: str | None
 
 
-class AccountIn(BaseModel):
+class AccountIn(StrictIn):
     name: str = Field(pattern=NAME)
     kind: AccountKind
     credit_limit: float = Field(default=0.0, ge=0)
@@ -39,18 +40,18 @@ class AccountOut(BaseModel):
     credit_limit: float
 
 
-class UserIn(BaseModel):
+class UserIn(StrictIn):
     name: str = Field(pattern=NAME)
     account: str
 
 
-class TokenIn(BaseModel):
+class TokenIn(StrictIn):
     name: str = Field(default="", max_length=64)
     expires_in_days: float | None = Field(default=None, gt=0, le=3650)
     user: str | None = Field(default=None, description="operators only: a token for this user")
 
 
-class AgentTokenIn(BaseModel):
+class AgentTokenIn(StrictIn):
     center: str = Field(pattern=NAME)
     user: str | None = Field(default=None, description="operators: the provider's user")
     expires_in_days: float | None = Field(default=None, gt=0, le=3650)
@@ -143,7 +144,7 @@ def list_tokens(gw: GW, who: Caller) -> list[TokenOut]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(gw: GW, who: Caller, token_id: int) -> None:
+def revoke_token(gw: GW, who: Caller, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> None:
     try:
         gw.store.revoke_token(token_id, gw.clock.now(), None if who.is_operator else who.user_id)
     except NotFound:

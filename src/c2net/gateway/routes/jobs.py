@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
 
 from c2net.gateway.auth import Caller, job_visible, owned_centers, require
 from c2net.gateway.deps import Gateway, gateway
@@ -16,6 +16,7 @@ from c2net.store import NotFound
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 GW = Annotated[Gateway, Depends(gateway)]
+JobId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post("", status_code=201, response_model=JobOut)
@@ -62,7 +63,7 @@ def list_jobs(
     return [job_out(j, now) for j in found]
 
 
-def visible_job(gw: Gateway, who: Caller, job_id: int) -> Job:
+def visible_job(gw: Gateway, who: Caller, job_id: JobId) -> Job:
     """The job if the caller may see it; 404 otherwise (its existence is not revealed)."""
     job = gw.store.job(job_id)
     if not job_visible(gw, who, job):
@@ -71,12 +72,12 @@ def visible_job(gw: Gateway, who: Caller, job_id: int) -> Job:
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def show(gw: GW, who: Caller, job_id: int) -> JobOut:
+def show(gw: GW, who: Caller, job_id: JobId) -> JobOut:
     return job_out(visible_job(gw, who, job_id), gw.clock.now())
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel(gw: GW, who: Caller, job_id: int) -> JobOut:
+def cancel(gw: GW, who: Caller, job_id: JobId) -> JobOut:
     require(who, Role.CONSUMER, Role.OPERATOR)
     visible_job(gw, who, job_id)
     job = gw.store.cancel(job_id, gw.clock.now())
@@ -85,7 +86,7 @@ def cancel(gw: GW, who: Caller, job_id: int) -> JobOut:
 
 @router.get("/{job_id}/logs", response_model=LogsOut)
 def logs(
-    gw: GW, who: Caller, job_id: int, offset: Annotated[int, Query(ge=0, le=2**40)] = 0
+    gw: GW, who: Caller, job_id: JobId, offset: Annotated[int, Query(ge=0, le=2**40)] = 0
 ) -> LogsOut:
     state = visible_job(gw, who, job_id).state
     data, next_offset = gw.store.read_log(job_id, offset)
