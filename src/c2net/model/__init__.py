@@ -1,7 +1,7 @@
 """The domain model: pure data and rules, no I/O."""
 
-from c2net.model.identity import AccountKind, Principal, Role
 from c2net.model.center import Center, Health, NodePool, Prices
+from c2net.model.identity import AccountKind, Principal, Role
 from c2net.model.job import (
     ACTIVE,
     TERMINAL,
@@ -16,11 +16,9 @@ from c2net.model.resources import Resources, canonical_accelerator, parse_accele
 from c2net.model.spec import JobSpec, SpecError, load_spec, parse_spec
 
 __all__ = [
-    "AccountKind",
-    "Principal",
-    "Role",
     "ACTIVE",
     "TERMINAL",
+    "AccountKind",
     "Attempt",
     "Center",
     "Exclusion",
@@ -35,8 +33,10 @@ __all__ = [
     "Placement",
     "Plan",
     "Prices",
+    "Principal",
     "ReasonCode",
     "Resources",
+    "Role",
     "SpecError",
     "canonical_accelerator",
     "check_transition",
