@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.fixtures.gateway",
     "tests.fixtures.slurm",
     "tests.fixtures.ray",
+    "tests.fixtures.postgres",
+    "tests.fixtures.browser",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -44,7 +44,7 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -111,6 +111,10 @@ class Client:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {job['state']} after {timeout}s")
             time.sleep(poll)
+
+    def explain(self, job_id: int) -> JSON:
+        out: JSON = self._call("GET", f"/v1/jobs/{job_id}/explain")
+        return out
 
     def quote(self, spec: JobSpec | JSON) -> JSON:
         body = spec.to_dict() if isinstance(spec, JobSpec) else spec

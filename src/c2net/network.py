@@ -24,6 +24,7 @@ _CENTER_KEYS = {
     "pools",
     "prices",
     "backend_options",
+    "tariff",  # time-of-use, spot and surcharge rules (c2net.market.tariff), checked below
 }
 
 
@@ -47,6 +48,13 @@ def parse_center(data: Mapping[str, Any]) -> Center:
     unknown = set(data) - _CENTER_KEYS
     if unknown:
         raise ValueError(f"center {name}: unknown keys {sorted(unknown)}")
+    if data.get("tariff") is not None:
+        from c2net.market.tariff import parse_tariff  # the market depends on this module
+
+        try:
+            parse_tariff(data["tariff"])
+        except ValueError as exc:
+            raise ValueError(f"center {name}: tariff: {exc}") from exc
     pools = data.get("pools") or []
     if not pools:
         raise ValueError(f"center {name}: `pools` must list at least one node pool")

@@ -98,3 +98,42 @@ def test_agent_restart_reattaches(gateway: LiveGateway, agent: Running, tmp_path
         assert gateway.client.logs(job["id"])["data"] == "survived\n"
     finally:
         again.stop()
+
+
+def test_agent_cut_off_past_its_lease_stops_its_copies(tmp_path: Path) -> None:
+    """The gateway vanishes: after one lease (2 s) without renewal the job is LOST there and
+    will run elsewhere, so the agent must stop its own copy."""
+    from c2net.store import Store
+    from tests.fixtures.gateway import serve
+
+    servers = serve(Store("sqlite://", lease_seconds=2, heartbeat_timeout=1), cycle_seconds=0.2)
+    gw = next(servers)
+    running = Running(gw.agent(CENTER.name), CENTER, tmp_path / "work")
+    try:
+        job = gw.client.submit({"run": "sleep 600"})
+        deadline = time.monotonic() + 10
+        while gw.client.job(job["id"])["state"] != "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (held,) = running.agent.held.values()
+        pgid = int((tmp_path / "work" / held.backend_id / "pid").read_text())
+        gw.server.should_exit = True  # the gateway is gone; the agent cannot renew
+        deadline = time.monotonic() + 30
+        while _group_alive(pgid):
+            assert time.monotonic() < deadline, "the agent kept running a job it lost"
+            time.sleep(0.2)
+        assert held.fenced
+    finally:
+        running.stop()
+        next(servers, None)
+
+
+def _group_alive(pgid: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False

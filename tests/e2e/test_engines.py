@@ -138,6 +138,15 @@ def test_cancel_reaches_scancel(net: tuple[Network, Client], slurm_clusters: Slu
     assert slurm_id not in squeue
 
 
+def test_two_node_job_runs_on_both_nodes(net: tuple[Network, Client]) -> None:
+    _, client = net
+    done = run(client, run="echo $SLURMD_NODENAME", num_nodes=2, resources={"cpus": 1, "memory": 1})
+    # only hpc-b has two nodes: the gang is one allocation over both (srun on each)
+    assert (done["center"], done["state"]) == ("hpc-b", "SUCCEEDED")
+    assert done["attempts"][0]["nodes"] == [0, 1]
+    assert sorted(client.logs(done["id"])["data"].split()) == ["cbn1", "cbn2"]
+
+
 def test_east_job_runs_locally(net: tuple[Network, Client]) -> None:
     _, client = net
     done = run(client, run="echo east", regions=["east"])

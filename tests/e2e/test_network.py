@@ -162,16 +162,27 @@ def test_bad_input_one_line_nonzero(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_bill_adds_up(cli: Cli) -> None:
+    from decimal import Decimal
+
     bill = cli.json("bill")
     jobs = cli.json("jobs")
     assert isinstance(bill, dict) and isinstance(jobs, list)
-    assert bill["total"] == pytest.approx(sum(line["cost"] for line in bill["lines"]), abs=1e-6)
-    assert bill["total"] == pytest.approx(sum(j["cost"] for j in jobs), abs=1e-6)
-    assert "Total" in cli("bill").stdout
+    # the statement: each line is price x seconds to the fen, and the lines make the total
+    assert Decimal(bill["total"]) == sum(Decimal(x["amount"]) for x in bill["lines"])
+    for x in bill["lines"]:
+        if x["kind"] == "usage":
+            exact = Decimal(x["price_per_hour"]) * Decimal(x["seconds"]) / 3600
+            assert abs(Decimal(x["amount"]) - exact) <= Decimal("0.005")  # to the fen
+    # and it is what the jobs were charged
+    charged = sum(Decimal(str(j["charged"])) for j in jobs if j["charged"] is not None)
+    assert Decimal(bill["total"]) == charged.quantize(Decimal("0.01"))
+    assert "Bill" in cli("bill").stdout
 
 
 def test_quote_cli(cli: Cli) -> None:
     q = cli.json("quote", "--gpus", "A100:1", "--runtime", "2")
     assert isinstance(q, dict)
     assert [o["center"] for o in q["offers"]] == ["west-a100", "east-dear"]
-    assert q["offers"][0]["estimated_cost"] == pytest.approx(2 * 25.11)
+    # west-a100 0.1 + 0.01 + 25 = 25.11/h for 2 h
+    assert float(q["offers"][0]["estimated_cost"]) == pytest.approx(2 * 25.11)
+    assert q["quote_id"]  # held for `c2net submit --quote ID`

@@ -205,3 +205,16 @@ def test_unreachable_gateway_is_status_0() -> None:
     with Client("http://127.0.0.1:9", timeout=1) as c, pytest.raises(C2netError) as info:
         c.jobs()
     assert info.value.status == 0 and "cannot reach" in info.value.message
+
+
+def test_job_queued_inside_the_cluster_shows_the_clusters_reason(
+    gw: LiveGateway, cpu_agent: Client
+) -> None:
+    job = gw.client.submit({"run": "x"})
+    cycle(gw)
+    (a,) = cpu_agent.lease("cpu-west", [])["assignments"]
+    cpu_agent.report("cpu-west", a["attempt_id"], "ASSIGNED", backend_id="42", reason="Resources")
+    job = gw.client.job(job["id"])
+    assert job["state"] == "ASSIGNED"
+    assert job["reason"] == "queued inside cpu-west: Resources"
+    assert job["attempts"][0]["backend_id"] == "42"

@@ -92,6 +92,64 @@ def row(
     return dict(zip(ROLES, [anon, alice, bob, pa, pb, agent_a, agent_b, op], strict=True))
 
 
+CONSUMERS_ONLY = row(pa=403, pb=403)  # and operators
+OPERATOR_ONLY = row(alice=403, bob=403, pa=403, pb=403)
+MONEY: list[tuple[str, str, Callable[[World], object], dict[str, int]]] = [
+    ("GET", "/v1/balance", lambda w: None, row()),
+    ("GET", "/v1/balance?account=alice", lambda w: None, row(bob=404, pa=404, pb=404)),
+    ("PUT", "/v1/balance/alert", lambda w: {"threshold": "5"}, CONSUMERS_ONLY),
+    (
+        "POST",
+        "/v1/topups",
+        lambda w: {"account": "alice", "amount": "1.00"},
+        OPERATOR_ONLY | {"op": 201},
+    ),
+    # bob has nothing to refund and pa is owed nothing: the operator passes and gets 409
+    (
+        "POST",
+        "/v1/refunds",
+        lambda w: {"account": "bob", "amount": "1.00"},
+        OPERATOR_ONLY | {"op": 409},
+    ),
+    (
+        "POST",
+        "/v1/payouts",
+        lambda w: {"account": "pa", "amount": "1.00"},
+        OPERATOR_ONLY | {"op": 409},
+    ),
+    ("GET", "/v1/ledger", lambda w: None, row()),
+    ("GET", "/v1/ledger?account=alice", lambda w: None, row(bob=404, pa=404, pb=404)),
+    ("GET", "/v1/market/settings", lambda w: None, row()),
+    ("PUT", "/v1/market/settings", lambda w: {"fee_rate": "0.1"}, OPERATOR_ONLY),
+    ("GET", "/v1/centers/c-a/tariff", lambda w: None, row(pb=404)),
+    ("PUT", "/v1/centers/c-a/tariff", lambda w: {}, row(alice=403, bob=403, pb=404)),
+    (
+        "POST",
+        "/v1/quotes",
+        lambda w: {"run": "true"},
+        row(alice=201, bob=201, pa=201, pb=201, op=201),
+    ),
+    (
+        "POST",
+        "/v1/orders",
+        lambda w: {"spec": {"run": "true"}},
+        row(alice=201, bob=201, pa=403, pb=403, op=201),
+    ),
+    ("GET", "/v1/statements/bill", lambda w: None, CONSUMERS_ONLY),
+    ("GET", "/v1/statements/bill?account=alice", lambda w: None, CONSUMERS_ONLY | {"bob": 404}),
+    ("GET", "/v1/statements/settlement", lambda w: None, row(alice=403, bob=403)),
+    (
+        "GET",
+        "/v1/statements/settlement?account=pa",
+        lambda w: None,
+        row(alice=403, bob=403, pb=404),
+    ),
+    ("GET", "/v1/statements/operator", lambda w: None, OPERATOR_ONLY),
+    ("GET", "/v1/events", lambda w: None, row()),
+    # without a payment secret the hook is off, for every caller
+    ("POST", "/v1/payments/notify", lambda w: {}, {r: 404 for r in ROLES}),
+]
+
 AGENT_ONLY = row(alice=403, bob=403, pa=403, pb=403, agent_a=200, op=403)
 MATRIX: list[tuple[str, str, Callable[[World], object], dict[str, int]]] = [
     (
@@ -154,6 +212,8 @@ MATRIX: list[tuple[str, str, Callable[[World], object], dict[str, int]]] = [
         row(alice=403, bob=403, pa=201, pb=409, op=422),
     ),
     ("GET", "/v1/whoami", lambda w: None, row(agent_a=200, agent_b=200)),
+    # money: consumers their own, providers their revenue and centers, operators all
+    *MONEY,
 ]
 
 
@@ -191,6 +251,24 @@ def test_lists_show_only_what_each_may_see(world: World) -> None:
     pa_lines = call(world, "pa", "GET", "/v1/bill").json()["lines"]
     assert world.job in {x["job_id"] for x in pa_lines}
     assert {x["center"] for x in pa_lines} == {"c-a"}
+
+
+def test_money_is_private(world: World) -> None:
+    call(world, "op", "POST", "/v1/topups", {"account": "alice", "amount": "3.00"})
+    alice = _account_id(world, "alice")
+    for who in ("bob", "pa", "pb"):
+        for path in ("/v1/ledger", "/v1/events"):
+            rows = call(world, who, "GET", path).json()
+            assert all(r["account_id"] != alice for r in rows), (who, path)
+    mine = call(world, "alice", "GET", "/v1/ledger").json()
+    assert any(t["kind"] == "topup" for t in mine)
+    assert all(t["account_id"] == alice for t in mine)
+    assert call(world, "bob", "GET", "/v1/balance?account=alice").status_code == 404
+
+
+def _account_id(world: World, name: str) -> int:
+    (found,) = [a for a in call(world, "op", "GET", "/v1/accounts").json() if a["name"] == name]
+    return int(found["id"])
 
 
 def test_forged_agent_report_is_refused(world: World) -> None:

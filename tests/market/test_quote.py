@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from c2net.market import quote
-from c2net.model import ReasonCode
+from c2net.model import ReasonCode, parse_spec
 from c2net.scheduler import Snapshot
 from tests.builders import center, node, spec
 
@@ -39,3 +39,24 @@ def test_no_offer_for_unknown_type() -> None:
     q = quote(spec(1, 1, "H100:8"), Snapshot.idle([A, B, C]))
     assert q.offers == ()
     assert q.message == "no center offers H100"
+
+
+def test_ranked_by_cost_of_the_work_not_price_per_hour() -> None:
+    h100 = center("h", (1, node(8, 32, "H100:1")), cpu=0.0, mem=0.0, acc_prices={"H100": 25.0})
+    a100 = center("a", (1, node(8, 32, "A100:1")), cpu=0.0, mem=0.0, acc_prices={"A100": 10.0})
+    spec = parse_spec(
+        {"run": "x", "resources": {"accelerators": {"any_of": ["A100:1", "H100:1"]}}, "runtime": 10}
+    )
+    q = quote(spec, Snapshot.idle([a100, h100]))
+    # A100 10 h x 10 = 100; H100 10 x 312 / 989.5 = 3.153 h x 25 = 78.83
+    assert [(o.center, o.price_per_hour) for o in q.offers] == [("h", 25.0), ("a", 10.0)]
+    assert q.offers[0].estimated_cost == pytest.approx(25 * 10 * 312 / 989.5)
+
+
+def test_a_deadline_nobody_can_meet_is_told_at_once() -> None:
+    spec = parse_spec(
+        {"run": "x", "resources": {"accelerators": "A100:1"}, "runtime": 10, "deadline": 4}
+    )
+    q = quote(spec, Snapshot.idle([A, B]))
+    assert q.offers == ()
+    assert q.message.startswith("no center can finish it by its deadline")

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from c2net.model import IllegalTransition, JobState
+from c2net.model import IllegalTransition, JobState, parse_spec
 from c2net.scheduler import schedule
 from c2net.store import Conflict, NotFound, Store
 from tests.builders import center, node, spec
@@ -15,11 +15,14 @@ GPU = center("gpu", (1, node(8, 32, "A100:1")), cpu=0.2, mem=0.02, acc_prices={"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(f"sqlite:///{tmp_path / 'c2net.db'}", heartbeat_timeout=10, lease_seconds=20)
+def store(db_url: str) -> Iterator[Store]:
+    """Two centers on a fresh database: a SQLite file, then PostgreSQL (tests/fixtures/postgres).
+    No requeue backoff here: test_requeue_waits_out_the_backoff covers it."""
+    s = Store(db_url, heartbeat_timeout=10, lease_seconds=20, retry_backoff=0)
     s.register_center(CPU, 0.0, {})
     s.register_center(GPU, 0.0, {})
-    return s
+    yield s
+    s.engine.dispose()
 
 
 def cycle(store: Store, now: float) -> int:
@@ -176,8 +179,8 @@ def test_list_jobs_by_state(store: Store) -> None:
     assert len(store.jobs([S.PENDING, S.ASSIGNED])) == 2
 
 
-def test_state_survives_reopen(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+def test_state_survives_reopen(db_url: str) -> None:
+    url = db_url
     first = Store(url)
     first.register_center(CPU, 0.0, {})
     job = first.submit(spec(), 0.0)
@@ -185,3 +188,89 @@ def test_state_survives_reopen(tmp_path: Path) -> None:
     again = Store(url)
     assert again.job(job.id).spec == spec()
     assert [s.center.name for s in again.centers(0.0)] == ["cpu"]
+    again.engine.dispose()
+
+
+def _lose(store: Store, job_id: int, now: float) -> None:
+    """Place the job, lease it and let its lease (20 s) run out: one more lost attempt."""
+    store.heartbeat("cpu", now, [])
+    store.heartbeat("gpu", now, [])
+    assert cycle(store, now) == 1
+    store.lease(store.job(job_id).center or "", now, [])
+    assert store.expire_leases(now + 21) != []
+
+
+def test_requeue_waits_out_the_backoff(db_url: str) -> None:
+    store = Store(db_url, heartbeat_timeout=100, lease_seconds=20, retry_backoff=10)
+    store.register_center(CPU, 0.0, {})
+    store.register_center(GPU, 0.0, {})
+    job = store.submit(spec(), 0.0)
+    _lose(store, job.id, 0.0)  # lost at 21: back after 10 s (the first backoff)
+    assert store.snapshot(30.9)[1] == []
+    assert [q.id for q in store.snapshot(31.0)[1]] == [job.id]
+    _lose(store, job.id, 31.0)  # lost at 52: the second loss waits 2 x 10 = 20 s
+    assert store.snapshot(71.9)[1] == []
+    assert [q.id for q in store.snapshot(72.0)[1]] == [job.id]
+    assert store.requeue_delay(10) == 60.0  # 10 x 2^9 = 5120, capped at retry_backoff_max
+    store.engine.dispose()
+
+
+def test_retry_limit_is_configurable(db_url: str) -> None:
+    store = Store(db_url, lease_seconds=20, retry_backoff=0, max_retries=1)
+    store.register_center(CPU, 0.0, {})
+    store.register_center(GPU, 0.0, {})
+    job = store.submit(spec(), 0.0)
+    _lose(store, job.id, 0.0)  # 1 of 1 retry used: requeued
+    assert store.job(job.id).state is S.PENDING
+    _lose(store, job.id, 30.0)  # the second loss is final
+    assert store.job(job.id).state is S.LOST
+    store.engine.dispose()
+
+
+def test_a_new_leader_gives_live_leases_a_fresh_term(store: Store) -> None:
+    job = store.submit(spec(), 0.0)
+    cycle(store, 0.0)
+    (a,) = store.lease("cpu", 0.0, [])  # lease until 0 + 20
+    # the gateway was down from 1 to 100: nobody could renew; the leader starting at 100
+    # extends the lease to 100 + 20
+    assert store.extend_leases(100.0) == 1
+    assert store.expire_leases(119.0) == []
+    assert store.expire_leases(121.0) == [a.id]
+    assert store.job(job.id).state is S.PENDING
+
+
+def test_a_fenced_commit_places_nothing(store: Store) -> None:
+    job = store.submit(spec(), 0.0)
+    snap, queue = store.snapshot(0.0)
+    plan = schedule(snap, queue)
+    assert store.commit(plan, 0.0, fence=lambda _conn: False) == 0  # a deposed leader
+    assert store.job(job.id).state is S.PENDING
+    assert store.commit(plan, 0.0, fence=lambda _conn: True) == 1
+
+
+def test_a_nul_in_a_log_chunk_is_stored_as_one_character(store: Store) -> None:
+    job = store.submit(spec(), 0.0)
+    cycle(store, 0.0)
+    (a,) = store.lease("cpu", 0.0, [])
+    assert store.append_log("cpu", a.id, 0, "a\x00b") == 3
+    text, size = store.read_log(job.id)
+    # SQLite keeps the NUL; PostgreSQL text cannot hold one and stores U+FFFD instead
+    assert size == 3 and text in ("a\x00b", "a\ufffdb")
+
+
+def test_a_gang_holds_every_one_of_its_nodes(store: Store) -> None:
+    # the cheapest center, and the only one with two nodes
+    store.register_center(center("pair", (2, node(4, 8)), cpu=0.01, mem=0.001), 0.0, {})
+    gang = store.submit(
+        parse_spec({"run": "x", "num_nodes": 2, "resources": {"cpus": 4, "memory": 8}}), 0.0
+    )
+    cycle(store, 0.0)
+    job = store.job(gang.id)
+    # only "pair" has two nodes; the gang takes both, 4 cpus on each
+    assert job.center == "pair" and job.attempts[0].nodes == (0, 1)
+    statuses = {s.center.name: s for s in store.centers(0.0)}
+    assert statuses["pair"].used.cpus == 8  # 4 per node x 2 nodes
+    single = store.submit(spec(1, 1), 0.0)
+    cycle(store, 0.0)
+    # pair would be its cheapest center, but neither node has room left
+    assert store.job(single.id).center == "cpu"

@@ -10,7 +10,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Held:
     out_bytes: int = 0  # bytes read from the backend's output
     out_chars: int = 0  # characters the gateway has stored
     pending_text: str = ""
+    fenced: bool = False  # stopped because its lease lapsed while the gateway was unreachable
     decoder: Any = field(default=None, repr=False)
 
     def text(self, data: bytes, final: bool = False) -> str:
@@ -54,14 +55,18 @@ class Agent:
         workdir: str | Path,
         *,
         interval: float = 0.5,
+        tariff: dict[str, Any] | None = None,
     ) -> None:
         self.client = client
         self.center = center
+        self.tariff = tariff  # the center file's price plan, sent when registering
         self.backend = backend
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.interval = interval
         self.held: dict[int, Held] = {}
+        self.lease_seconds = 30.0  # until the gateway says otherwise at registration
+        self._renewed_at = time.monotonic()
         self._stop = threading.Event()
         self._state_file = self.workdir / "agent-state.json"
         self._load()
@@ -86,25 +91,14 @@ class Agent:
     # ------------------------------------------------------------ the loop
 
     def register(self) -> None:
-        center = center_to_dict(self.center)
         try:
             pools = self.backend.capacity()
         except BackendError as exc:  # the cluster is down: register what the file says
             log.warning("capacity discovery failed: %s", exc)
             pools = None
-        if pools:
-            center = center_to_dict(
-                Center(
-                    self.center.name,
-                    self.center.hub,
-                    self.center.region,
-                    tuple(pools),
-                    self.center.prices,
-                    self.center.role,
-                    self.center.backend,
-                    self.center.emulated,
-                )
-            )
+        center = center_to_dict(replace(self.center, pools=tuple(pools)) if pools else self.center)
+        if self.tariff is not None:
+            center["tariff"] = self.tariff
         info = {
             "version": __version__,
             "host": socket.gethostname(),
@@ -112,13 +106,15 @@ class Agent:
             "backend": self.backend.name,
             "capabilities": {k: v for k, v in asdict(self.backend.capabilities).items()},
         }
-        self.client.register(center, info)
+        self.lease_seconds = float(self.client.register(center, info)["lease_seconds"])
+        self._renewed_at = time.monotonic()
 
     def step(self) -> None:
         """One round: heartbeat (and stop what the gateway says), take new work, report."""
         name = self.center.name
         free, error = self._free()
         stop = self.client.heartbeat(name, sorted(self.held), free, error)["stop"]
+        self._renewed_at = time.monotonic()
         for attempt_id in stop:
             held = self.held.get(attempt_id)
             if held is not None:
@@ -150,6 +146,7 @@ class Agent:
             resources=Resources.from_dict(a["resources"]),
             node=a["node"],
             workdir=str(self.workdir / f"attempt-{a['attempt_id']}"),
+            num_nodes=spec.num_nodes,
         )
         try:
             backend_id = self.backend.submit(task)
@@ -220,7 +217,19 @@ class Agent:
                     registered = False  # the gateway forgot us (new database): register again
                 log.warning("gateway: %s", exc.message)
                 backoff = min(backoff * 2, 10.0)
+                self._fence()
             self._stop.wait(backoff)
+
+    def _fence(self) -> None:
+        """Cut off from the gateway for longer than a lease: our attempts are LOST there and
+        requeued elsewhere, so stop our copies rather than let a job run twice at once."""
+        if time.monotonic() - self._renewed_at <= self.lease_seconds:
+            return
+        for held in self.held.values():
+            if not held.fenced:
+                log.warning("lease of attempt %s lapsed: stopping it", held.attempt_id)
+                self.backend.cancel(held.backend_id)
+                held.fenced = True
 
     def stop(self) -> None:
         self._stop.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from c2net.cli import demo, identity, jobs, services
+from c2net.cli import demo, identity, jobs, money, services, simulate
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,8 @@ services.register(app)
 jobs.register(app)
 demo.register(app)
 identity.register(app)
+simulate.register(app)
+money.register(app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +64,19 @@ def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> int
 
 
 DEMO_USER = "demo"
+DEMO_CREDIT = Decimal("100.00")  # CNY, topped up for the demo user so bills show money moving
 
 
 def bootstrap(url: str, admin_token: str, centers: list[str]) -> tuple[str, dict[str, str]]:
-    """Create the demo consumer (account and user `demo`) and, per center, a provider account
-    and user `prov-<center>` with an agent token. Returns the demo token and agent tokens."""
-    with Client(url, admin_token) as admin:
+    """Create the demo consumer (account and user `demo`, topped up with 100 CNY) and, per
+    center, a provider account and user `prov-<center>` with an agent token. Returns the demo
+    user's token and the agent tokens."""
+    from c2net.cli.money import MoneyClient  # the CLI's money commands import this module
+
+    with MoneyClient(url, admin_token) as admin:
         admin.create_account(DEMO_USER, "consumer")
         user_token = str(admin.create_user(DEMO_USER, DEMO_USER)["token"])
+        admin.move_money("topups", DEMO_USER, DEMO_CREDIT, memo="welcome credit")
         agent_tokens = {}
         for name in centers:
             provider = f"prov-{name}"

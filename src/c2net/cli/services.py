@@ -31,6 +31,12 @@ def register(app: typer.Typer) -> None:
         lease_seconds: Annotated[
             float, typer.Option(help="seconds an unrenewed assignment lease lasts")
         ] = 30.0,
+        max_retries: Annotated[
+            int, typer.Option(help="retries of a job whose attempt was lost")
+        ] = 3,
+        retry_backoff: Annotated[
+            float, typer.Option(help="seconds before a lost job's first retry (doubles, max 60)")
+        ] = 1.0,
         admin_token: Annotated[
             str | None,
             typer.Option(
@@ -44,6 +50,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from c2net.gateway import create_app
+        from c2net.gateway.logging import configure_json_logging
         from c2net.scheduler import get_policy
         from c2net.store import Store
 
@@ -51,10 +58,17 @@ def register(app: typer.Typer) -> None:
             get_policy(policy)
         except ValueError as exc:
             fail(str(exc), 2)
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        store = Store(db, heartbeat_timeout=heartbeat_timeout, lease_seconds=lease_seconds)
+        configure_json_logging(logging.INFO)  # structured logs, one JSON object a line
+        store = Store(
+            db,
+            heartbeat_timeout=heartbeat_timeout,
+            lease_seconds=lease_seconds,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+            migrate=True,
+        )
         app_ = create_app(store, policy=policy, cycle_seconds=cycle, admin_token=admin_token)
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(app_, host=host, port=port, log_level="warning", log_config=None)
 
     @app.command()
     def agent(
@@ -86,7 +100,14 @@ def register(app: typer.Typer) -> None:
                 "(a provider creates one with `c2net token agent CENTER`)",
                 2,
             )
-        runner = Agent(Client(gateway, token), parsed, backend, work, interval=interval)
+        runner = Agent(
+            Client(gateway, token),
+            parsed,
+            backend,
+            work,
+            interval=interval,
+            tariff=raw.get("tariff"),
+        )
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         try:
             runner.run()

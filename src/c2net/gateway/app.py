@@ -9,12 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from c2net import __version__
+from c2net import __version__, dashboard
 from c2net.clock import Clock, SystemClock
+from c2net.gateway import metrics
 from c2net.gateway.deps import Gateway
+from c2net.gateway.leader import Leadership, elect
 from c2net.gateway.limits import BodyLimit, RateLimit, TokenBuckets
 from c2net.gateway.loop import SchedulingLoop
-from c2net.gateway.routes import agent, identity, jobs, market
+from c2net.gateway.metering import Metering
+from c2net.gateway.routes import agent, identity, jobs, market, money
 from c2net.model import IllegalTransition, SpecError
 from c2net.store import Conflict, NotFound, Store
 
@@ -45,6 +48,9 @@ def create_app(
     max_body_bytes: int = 4 << 20,
     rate_per_second: float = 500.0,
     rate_burst: float = 1000.0,
+    leadership: Leadership | None = None,
+    metering_seconds: float = 30.0,
+    payment_secret: str | None = None,
 ) -> FastAPI:
     """The gateway app. `admin_token`, when given, becomes an operator token (bootstrap).
     Bodies over `max_body_bytes` get 413; a token (or an anonymous client address) sending
@@ -55,14 +61,17 @@ def create_app(
         store.ensure_operator(admin_token, clock.now())
     loop = SchedulingLoop(store, clock, policy=policy, interval=cycle_seconds)
     gw = Gateway(store=store, clock=clock, loop=loop, heartbeat_interval=heartbeat_interval)
+    metering = Metering(store, clock, interval=metering_seconds, leading=lambda: loop.leading)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_loop:
-            loop.start()
+            loop.start(leadership or elect(store.engine))
+            metering.start()
         try:
             yield
         finally:
+            metering.stop()
             loop.stop()
 
     app = FastAPI(
@@ -72,9 +81,19 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.gateway = gw
+    app.state.metering = metering  # the market's metering pass (tests run it by hand)
+    app.state.payment_secret = payment_secret  # signs payment notifications (money routes)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RateLimit, buckets=TokenBuckets(rate_per_second, rate_burst))
-    for router in (jobs.router, market.router, agent.router, identity.router):
+    for router in (
+        jobs.router,
+        market.router,
+        agent.router,
+        identity.router,
+        metrics.router,
+        dashboard.router,
+        money.router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(SpecError)
@@ -103,6 +122,7 @@ def create_app(
         return {
             "ok": True,
             "version": __version__,
+            "leader": loop.leading,
             "last_cycle": None if last is None else last.__dict__,
         }
 

@@ -3,18 +3,20 @@ whenever a job arrives or capacity frees."""
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from c2net.clock import Clock
+from c2net.gateway.leader import Leadership, Solo
 from c2net.model import Plan
 from c2net.scheduler import schedule
 from c2net.store import Store
 
-__all__ = ["CycleStats", "SchedulingLoop"]
+__all__ = ["CYCLE_BUCKETS", "CycleStats", "CycleTotals", "SchedulingLoop"]
 
 log = logging.getLogger("c2net.gateway.loop")
 
@@ -26,6 +28,30 @@ class CycleStats:
     queued: int
     placed: int
     lost: int
+
+
+# Upper bounds (seconds) of the cycle-time histogram that /metrics exposes.
+CYCLE_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+@dataclass
+class CycleTotals:
+    """Counters over every cycle since the loop was made (read by /metrics)."""
+
+    cycles: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    placed: int = 0
+    lost: int = 0
+    # cycles whose time was <= CYCLE_BUCKETS[i], not cumulative; the last slot is +Inf
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(CYCLE_BUCKETS) + 1))
+
+    def add(self, stats: CycleStats) -> None:
+        self.cycles += 1
+        self.seconds += stats.seconds
+        self.placed += stats.placed
+        self.lost += stats.lost
+        self.buckets[bisect.bisect_left(CYCLE_BUCKETS, stats.seconds)] += 1
 
 
 class SchedulingLoop:
@@ -44,9 +70,13 @@ class SchedulingLoop:
         self.interval = interval
         self.rng = random.Random(seed)
         self.last: CycleStats | None = None
+        self._totals = CycleTotals()
+        self._totals_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.leadership: Leadership = Solo()  # replaced by start(); see gateway/leader.py
+        self.leading = False
 
     def run_once(self) -> Plan:
         started = time.perf_counter()
@@ -54,9 +84,29 @@ class SchedulingLoop:
         lost = self.store.expire_leases(now)
         snapshot, queue = self.store.snapshot(now)
         plan = schedule(snapshot, queue, self.policy, self.clock, self.rng)
-        placed = self.store.commit(plan, now) if queue else 0
+        placed = self.store.commit(plan, now, fence=self.leadership.fence) if queue else 0
         self.last = CycleStats(now, time.perf_counter() - started, len(queue), placed, len(lost))
+        with self._totals_lock:
+            self._totals.add(self.last)
         return plan
+
+    def totals(self) -> CycleTotals:
+        """A consistent copy of the counters."""
+        with self._totals_lock:
+            t = self._totals
+            return CycleTotals(t.cycles, t.failed, t.seconds, t.placed, t.lost, list(t.buckets))
+
+    def lead(self) -> bool:
+        """Whether this replica leads the loop now. On taking the lead, every live lease gets
+        a fresh term: while no gateway ran the loop, agents may have been unable to renew."""
+        leader = self.leadership.is_leader()
+        if leader and not self.leading:
+            extended = self.store.extend_leases(self.clock.now())
+            log.info("leading the scheduling loop; %d live leases given a fresh term", extended)
+        elif self.leading and not leader:
+            log.warning("no longer leading the scheduling loop")
+        self.leading = leader
+        return leader
 
     def wake(self) -> None:
         self._wake.set()
@@ -68,11 +118,16 @@ class SchedulingLoop:
             if self._stop.is_set():
                 break
             try:
-                self.run_once()
+                if self.lead():
+                    self.run_once()
             except Exception:  # the loop must outlive one bad cycle; the next one retries
                 log.exception("scheduling cycle failed")
+                with self._totals_lock:
+                    self._totals.failed += 1
 
-    def start(self) -> None:
+    def start(self, leadership: Leadership | None = None) -> None:
+        if leadership is not None:
+            self.leadership = leadership
         self._thread = threading.Thread(target=self._run, name="c2net-scheduler", daemon=True)
         self._thread.start()
 
@@ -81,3 +136,5 @@ class SchedulingLoop:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout=10)
+        self.leadership.release()
+        self.leading = False

@@ -58,6 +58,7 @@ class AttemptOut(BaseModel):
     number: int
     center: str
     node: int
+    nodes: list[int] = Field(description="every node of a gang; [] for one node")
     state: JobState
     resources: dict[str, Any]
     price_per_hour: float
@@ -85,7 +86,10 @@ class JobOut(BaseModel):
     cancel_requested: bool
     attempts: list[AttemptOut]
     wall_seconds: float = Field(description="billed wall seconds over all attempts")
-    cost: float = Field(description="billed cost so far, per-second metering")
+    cost: float = Field(description="metered cost so far: price x wall seconds, per attempt")
+    charged: float | None = Field(
+        default=None, description="what the ledger has charged for it (settled to the fen)"
+    )
     currency: str
     spec: dict[str, Any]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from c2net.gateway.schemas import (
     AttemptOut,
     BillLineOut,
@@ -48,6 +50,7 @@ def attempt_out(a: Attempt, line: BillLine) -> AttemptOut:
         number=a.number,
         center=a.center,
         node=a.node,
+        nodes=list(a.nodes),
         state=a.state,
         resources=a.resources.to_dict(),
         price_per_hour=a.price_per_hour,
@@ -63,7 +66,7 @@ def attempt_out(a: Attempt, line: BillLine) -> AttemptOut:
     )
 
 
-def job_out(job: Job, now: float) -> JobOut:
+def job_out(job: Job, now: float, charged: Decimal | None = None) -> JobOut:
     lines = [attempt_line(a, job.spec.name, now) for a in job.attempts]
     bill = Bill.of(lines)
     return JobOut(
@@ -83,6 +86,7 @@ def job_out(job: Job, now: float) -> JobOut:
         attempts=[attempt_out(a, line) for a, line in zip(job.attempts, lines, strict=True)],
         wall_seconds=bill.wall_seconds,
         cost=float(bill.total),
+        charged=None if charged is None else float(charged),
         currency=CURRENCY,
         spec=job.spec.to_dict(),
     )

@@ -11,7 +11,7 @@ from c2net.model.job import (
     JobState,
     check_transition,
 )
-from c2net.model.plan import Exclusion, Offer, Pending, Placement, Plan, ReasonCode
+from c2net.model.plan import Exclusion, Offer, Pending, Placement, Plan, Preemption, ReasonCode
 from c2net.model.resources import Resources, canonical_accelerator, parse_accelerators
 from c2net.model.spec import JobSpec, SpecError, load_spec, parse_spec
 
@@ -32,6 +32,7 @@ __all__ = [
     "Pending",
     "Placement",
     "Plan",
+    "Preemption",
     "Prices",
     "Principal",
     "ReasonCode",

@@ -72,7 +72,7 @@ class Attempt:
     number: int
     center: str
     node: int
-    resources: Resources
+    resources: Resources  # per node
     price_per_hour: float  # fixed at placement time
     state: JobState = JobState.ASSIGNED
     assigned_at: float = 0.0
@@ -82,6 +82,7 @@ class Attempt:
     exit_code: int | None = None
     reason: str = ""
     backend_id: str = ""
+    nodes: tuple[int, ...] = ()  # every node of a gang; () means (node,)
 
     def move(self, new: JobState) -> None:
         self.state = check_transition(self.state, new)

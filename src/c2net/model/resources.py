@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["KNOWN_ACCELERATORS", "Resources", "canonical_accelerator", "parse_accelerators"]
 
-# Spellings of accelerator types the network knows; lookups are case-insensitive and the
+# Spellings of accelerator types the network knows (the names of c2net/data/accelerators.yaml, the
+# accelerator catalogue; a test keeps the two equal); lookups are case-insensitive and the
 # canonical spelling is kept. Types outside this list are accepted as written (upper-cased),
 # so a center may offer hardware the catalogue does not know yet.
 KNOWN_ACCELERATORS: tuple[str, ...] = (
@@ -23,6 +24,8 @@ KNOWN_ACCELERATORS: tuple[str, ...] = (
     "H100",
     "H800",
     "H20",
+    "H200",
+    "L4",
     "L20",
     "L40S",
     "RTX4090",

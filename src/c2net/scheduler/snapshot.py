@@ -1,15 +1,20 @@
-"""A frozen view of the pool the scheduler decides on, and its array form."""
+"""A frozen view of the pool the scheduler decides on.
+
+Only `centers` and `node_free` are required; everything else has a default that reproduces the
+v1 behaviour (no datasets, no latency matrix, one account of weight 1, nothing running known),
+so a caller that does not know a feature yet keeps working.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-import numpy as np
+from c2net.model import Center, JobSpec, Prices, Resources
+from c2net.model.accelerators import Catalogue, builtin_catalogue
+from c2net.scheduler.topology import Network
 
-from c2net.model import Center, Health, JobSpec, Resources
-
-__all__ = ["Arrays", "QueuedJob", "Snapshot"]
+__all__ = ["Account", "Dataset", "PriceBook", "QueuedJob", "Running", "Snapshot"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,65 @@ class QueuedJob:
     id: int
     spec: JobSpec
     submitted_at: float = 0.0
+    account: str = ""  # the tenant it is charged to ("" = the default account)
+    home: str = ""  # the consumer's home hub ("" = unknown: no latency limit applies)
+
+
+@dataclass(frozen=True)
+class Running:
+    """An allocation held now (one node of a job), as the store knows it."""
+
+    job_id: int
+    center: str
+    node: int
+    resources: Resources
+    account: str = ""
+    spot: bool = False
+    priority: str = "normal"
+    started_at: float = 0.0
+    ends_at: float | None = None  # estimated (start + the spec's runtime); None = unknown
+
+
+@dataclass(frozen=True)
+class Dataset:
+    center: str  # where it is stored
+    size_gb: float
+
+
+@dataclass(frozen=True)
+class Account:
+    """A tenant: its fair-share weight and its quota (maximum in use at once; None = no limit)."""
+
+    weight: float = 1.0
+    max_cpus: float | None = None
+    max_memory_gb: float | None = None
+    max_accelerators: int | None = None  # devices of any type
+
+    @property
+    def limited(self) -> bool:
+        return (
+            self.max_cpus is not None
+            or self.max_memory_gb is not None
+            or self.max_accelerators is not None
+        )
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    """Prices beyond each center's unit on-demand `Center.prices`.
+
+    `spot`: unit spot prices per center (a spot job pays these; no entry = the on-demand price).
+    `node_prices`: per center, per pool name, (on-demand, spot or None) per node-hour: the job
+    rents whole nodes (a cloud VM), whatever part of them it uses.
+    `elastic`: centers whose pools grow on demand (clouds): a job never waits for a node there,
+    each placement gets a fresh node numbered after the pool's listed ones.
+    """
+
+    spot: Mapping[str, Prices] = field(default_factory=dict)
+    node_prices: Mapping[str, Mapping[str, tuple[float, float | None]]] = field(
+        default_factory=dict
+    )
+    elastic: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -26,6 +90,12 @@ class Snapshot:
     centers: tuple[Center, ...]
     node_free: tuple[tuple[Resources, ...], ...]
     taken_at: float = 0.0
+    datasets: Mapping[str, Dataset] = field(default_factory=dict)
+    network: Network = field(default_factory=Network)
+    accounts: Mapping[str, Account] = field(default_factory=dict)
+    running: tuple[Running, ...] = ()
+    prices: PriceBook = field(default_factory=PriceBook)
+    catalogue: Catalogue = field(default_factory=builtin_catalogue)
 
     @classmethod
     def idle(cls, centers: Sequence[Center], taken_at: float = 0.0) -> Snapshot:
@@ -47,70 +117,14 @@ class Snapshot:
                 nodes[node] = nodes[node] - res
         return cls(tuple(centers), tuple(tuple(free[c.name]) for c in centers), taken_at)
 
-
-@dataclass
-class Arrays:
-    """The snapshot as numpy arrays over dimensions (cpus, memory_gb, accelerator types...)."""
-
-    dims: list[str]
-    node_total: np.ndarray  # (nodes, dims)
-    node_free: np.ndarray  # (nodes, dims), updated as placements are made
-    node_center: np.ndarray  # (nodes,) center index
-    node_index: np.ndarray  # (nodes,) node index within its center
-    unit_price: np.ndarray  # (centers, dims), NaN where the center sells no such thing
-    healthy: np.ndarray  # (centers,) bool
-    names: list[str]
-    name_rank: np.ndarray  # (centers,) rank of the name, the deterministic tie-break
-
     @classmethod
-    def build(cls, snapshot: Snapshot, extra_types: Iterable[str] = ()) -> Arrays:
-        centers = snapshot.centers
-        types = sorted(
-            {t for c in centers for t in c.accelerator_types()}
-            | {t for nodes in snapshot.node_free for n in nodes for t in n.accelerators}
-            | set(extra_types)
-        )
-        dims = ["cpus", "memory_gb", *types]
-        totals, frees, owner, index = [], [], [], []
-        for ci, (center, free_nodes) in enumerate(zip(centers, snapshot.node_free, strict=True)):
-            for ni, (shape, free) in enumerate(zip(center.node_shapes(), free_nodes, strict=True)):
-                totals.append(cls._row(shape, types))
-                frees.append(cls._row(free, types))
-                owner.append(ci)
-                index.append(ni)
-        price = np.full((len(centers), len(dims)), np.nan)
-        for ci, center in enumerate(centers):
-            price[ci, 0] = center.prices.cpu_hour
-            price[ci, 1] = center.prices.memory_gb_hour
-            for ti, t in enumerate(types):
-                if t in center.prices.accelerator_hour:
-                    price[ci, 2 + ti] = center.prices.accelerator_hour[t]
-        names = [c.name for c in centers]
-        rank = np.empty(len(names), dtype=np.int64)
-        rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
-        width = len(dims)
-        return cls(
-            dims=dims,
-            node_total=np.array(totals, dtype=float).reshape(-1, width),
-            node_free=np.array(frees, dtype=float).reshape(-1, width),
-            node_center=np.array(owner, dtype=np.int64),
-            node_index=np.array(index, dtype=np.int64),
-            unit_price=price,
-            healthy=np.array([c.health == Health.HEALTHY for c in centers], dtype=bool),
-            names=names,
-            name_rank=rank,
-        )
+    def of_running(
+        cls, centers: Sequence[Center], running: Iterable[Running], taken_at: float = 0.0
+    ) -> Snapshot:
+        """Like with_allocations, keeping who holds what (for fairness, preemption, start times)."""
+        held = tuple(running)
+        snap = cls.with_allocations(centers, ((r.center, r.node, r.resources) for r in held))
+        return cls(snap.centers, snap.node_free, taken_at, running=held)
 
-    @staticmethod
-    def _row(r: Resources, types: list[str]) -> list[float]:
-        return [r.cpus, r.memory_gb, *(float(r.accelerators.get(t, 0)) for t in types)]
-
-    def vector(self, request: Resources) -> np.ndarray | None:
-        """The request over these dims, or None if it asks for a type no center has."""
-        if any(t not in self.dims for t in request.accelerators):
-            return None
-        vec = np.zeros(len(self.dims))
-        vec[0], vec[1] = request.cpus, request.memory_gb
-        for t, n in request.accelerators.items():
-            vec[self.dims.index(t)] = n
-        return vec
+    def account(self, name: str) -> Account:
+        return self.accounts.get(name) or Account()

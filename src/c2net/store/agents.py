@@ -25,11 +25,14 @@ class AgentRepo(StoreBase):
         with self._lock, self.engine.begin() as conn:
             rows = (
                 conn.execute(
-                    select(attempts).where(
+                    select(attempts)
+                    .where(
                         attempts.c.center == center,
                         attempts.c.state == JobState.ASSIGNED.value,
                         attempts.c.backend_id == "",
                     )
+                    .order_by(attempts.c.id)
+                    .with_for_update()
                 )
                 .mappings()
                 .all()
@@ -59,21 +62,32 @@ class AgentRepo(StoreBase):
         not hold any more, or for a move the state machine forbids."""
         with self._lock, self.engine.begin() as conn:
             row = (
-                conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().first()
+                conn.execute(
+                    # locked: a report, a log chunk and lease expiry on other replicas queue up
+                    select(attempts).where(attempts.c.id == attempt_id).with_for_update()
+                )
+                .mappings()
+                .first()
             )
             if row is None or row["center"] != center:
                 raise NotFound(f"attempt {attempt_id} is not held by center {center}")
             current = JobState(row["state"])
             if current in TERMINAL:
                 raise Conflict(f"attempt {attempt_id} already ended ({current}); lease not held")
-            if state == current:
-                if backend_id:
+            if state == current:  # news without a move: a backend id, or why it still waits
+                conn.execute(
+                    update(attempts)
+                    .where(attempts.c.id == attempt_id)
+                    .values(backend_id=backend_id or row["backend_id"], reason=reason)
+                )
+                if state is JobState.ASSIGNED and reason:
                     conn.execute(
-                        update(attempts)
-                        .where(attempts.c.id == attempt_id)
-                        .values(backend_id=backend_id, reason=reason or row["reason"])
+                        update(jobs)
+                        .where(jobs.c.id == row["job_id"])
+                        .values(reason=f"queued inside {center}: {reason}", updated_at=now)
                     )
-                return attempt_from_row(row)
+                fresh = conn.execute(select(attempts).where(attempts.c.id == attempt_id))
+                return attempt_from_row(fresh.mappings().one())
             check_transition(current, state)
             if state is JobState.RUNNING:
                 conn.execute(
@@ -109,7 +123,12 @@ class AgentRepo(StoreBase):
         is stored once. Returns the attempt's log size after the append."""
         with self._lock, self.engine.begin() as conn:
             row = (
-                conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().first()
+                conn.execute(
+                    # locked: a report, a log chunk and lease expiry on other replicas queue up
+                    select(attempts).where(attempts.c.id == attempt_id).with_for_update()
+                )
+                .mappings()
+                .first()
             )
             if row is None or row["center"] != center:
                 raise NotFound(f"attempt {attempt_id} is not held by center {center}")
@@ -121,7 +140,7 @@ class AgentRepo(StoreBase):
             data = data[size - offset :]
             if data:
                 job_size = conn.execute(
-                    select(jobs.c.log_size).where(jobs.c.id == row["job_id"])
+                    select(jobs.c.log_size).where(jobs.c.id == row["job_id"]).with_for_update()
                 ).scalar_one()
                 conn.execute(
                     insert(logs).values(

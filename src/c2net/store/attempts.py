@@ -11,6 +11,7 @@ from c2net.model import (
     JobState,
     check_transition,
 )
+from c2net.store.booking import market_stop_reason, settle_attempt
 from c2net.store.schema import attempts, jobs
 
 __all__ = ["end_attempt"]
@@ -42,7 +43,11 @@ def end_attempt(
             started_at=started if started is not None else now,
         )
     )
-    job = conn.execute(select(jobs).where(jobs.c.id == row["job_id"])).mappings().one()
+    job = (
+        conn.execute(select(jobs).where(jobs.c.id == row["job_id"]).with_for_update())
+        .mappings()
+        .one()
+    )
     tries = conn.execute(
         select(func.count()).select_from(attempts).where(attempts.c.job_id == job["id"])
     ).scalar_one()
@@ -58,4 +63,8 @@ def end_attempt(
     else:
         check_transition(JobState(job["state"]), state)
         values |= {"state": state.value, "ended_at": now, "reason": reason or state.value}
+    stopped = market_stop_reason(conn, job["id"])  # the market stopped it: say why, not "killed"
+    if stopped and values.get("state") == JobState.CANCELLED.value:
+        values["reason"] = stopped
     conn.execute(update(jobs).where(jobs.c.id == job["id"]).values(**values))
+    settle_attempt(conn, attempt_id, now)  # bill what ran (a LOST attempt is not billed)

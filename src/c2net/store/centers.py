@@ -93,13 +93,13 @@ class CenterRepo(StoreBase):
         with self._read() as conn:
             rows = conn.execute(select(centers).order_by(centers.c.seq)).mappings().all()
             active = conn.execute(
-                select(attempts.c.center, attempts.c.resources).where(
+                select(attempts.c.center, attempts.c.resources, attempts.c.nodes).where(
                     attempts.c.state.in_([s.value for s in ACTIVE])
                 )
             ).all()
         used: dict[str, list[Resources]] = {}
-        for name, res in active:
-            used.setdefault(name, []).append(Resources.from_dict(res))
+        for name, res, gang in active:  # per-node resources, on every node of a gang
+            used.setdefault(name, []).append(Resources.from_dict(res).scaled(len(gang or [0])))
         out = []
         for r in rows:
             center, reason = self._center(r, now)
@@ -151,6 +151,12 @@ class CenterRepo(StoreBase):
             live_ids = {a for a, _ in live}
             renew = [a for a in held if a in live_ids]
             if renew:
+                conn.execute(  # locked in id order, as expire_leases does: no deadlock
+                    select(attempts.c.id)
+                    .where(attempts.c.id.in_(renew))
+                    .order_by(attempts.c.id)
+                    .with_for_update()
+                )
                 conn.execute(
                     update(attempts)
                     .where(attempts.c.id.in_(renew))

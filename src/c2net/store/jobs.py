@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from c2net.model import (
     TERMINAL,
@@ -33,7 +34,35 @@ class JobRepo(StoreBase):
         account_id: int | None = None,
         user_id: int | None = None,
     ) -> Job:
-        """Queue a job; the same idempotency key from the same account returns the first job."""
+        """Queue a job; the same idempotency key from the same account returns the first job
+        (also when two replicas receive the same submit at once: the unique key decides)."""
+        try:
+            return self._submit(spec, now, idempotency_key, account_id, user_id)
+        except IntegrityError:
+            if not idempotency_key:
+                raise
+            with self._read() as conn:
+                return self._job(conn, self._keyed(conn, idempotency_key, account_id))
+
+    def _keyed(self, conn: Connection, key: str, account_id: int | None) -> int:
+        found = conn.execute(
+            select(jobs.c.id).where(
+                jobs.c.idempotency_key == key,
+                jobs.c.account_id == account_id
+                if account_id is not None
+                else jobs.c.account_id.is_(None),
+            )
+        ).scalar_one()
+        return int(found)
+
+    def _submit(
+        self,
+        spec: JobSpec,
+        now: float,
+        idempotency_key: str | None,
+        account_id: int | None,
+        user_id: int | None,
+    ) -> Job:
         with self._lock, self.engine.begin() as conn:
             if idempotency_key:
                 found = conn.execute(
@@ -56,7 +85,7 @@ class JobRepo(StoreBase):
                     submitted_at=now,
                     updated_at=now,
                     cancel_requested=False,
-                    max_retries=3,
+                    max_retries=self.max_retries,
                     log_size=0,
                     idempotency_key=idempotency_key,
                     account_id=account_id,
@@ -122,6 +151,8 @@ class JobRepo(StoreBase):
     def cancel(self, job_id: int, now: float) -> Job:
         """Cancel at once if pending; otherwise ask the agent to stop it."""
         with self._lock, self.engine.begin() as conn:
+            # the row lock orders this against a commit or an attempt ending on another replica
+            conn.execute(select(jobs.c.id).where(jobs.c.id == job_id).with_for_update())
             job = self._job(conn, job_id)
             if job.state in TERMINAL:
                 raise Conflict(f"job {job_id} already ended ({job.state})")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from c2net.model import (
     ACTIVE,
     JobState,
+    Pending,
+    Placement,
     Plan,
     Resources,
     parse_spec,
@@ -26,18 +32,20 @@ class SchedulingRepo(CenterRepo):
         statuses = self.centers(now)
         with self._read() as conn:
             held = conn.execute(
-                select(attempts.c.center, attempts.c.node, attempts.c.resources).where(
-                    attempts.c.state.in_([s.value for s in ACTIVE])
-                )
+                select(
+                    attempts.c.center, attempts.c.node, attempts.c.nodes, attempts.c.resources
+                ).where(attempts.c.state.in_([s.value for s in ACTIVE]))
             ).all()
             queued = conn.execute(
                 select(jobs.c.id, jobs.c.spec, jobs.c.submitted_at)
                 .where(jobs.c.state == JobState.PENDING.value)
                 .order_by(jobs.c.id)
             ).all()
+            waiting = self._backing_off(conn, now)
         snap = Snapshot.with_allocations(
             [s.center for s in statuses],
-            ((c, n, Resources.from_dict(r)) for c, n, r in held),
+            # a gang holds its per-node resources on every one of its nodes
+            ((c, n, Resources.from_dict(r)) for c, first, gang, r in held for n in gang or [first]),
             taken_at=now,
         )
         reported = {s.center.name: s.reported_free for s in statuses}
@@ -46,12 +54,57 @@ class SchedulingRepo(CenterRepo):
             for c, nodes in zip(snap.centers, snap.node_free, strict=True)
         )
         snap = replace(snap, node_free=node_free)
-        return snap, [QueuedJob(i, parse_spec(s), t) for i, s, t in queued]
+        return snap, [QueuedJob(i, parse_spec(s), t) for i, s, t in queued if i not in waiting]
 
-    def commit(self, plan: Plan, now: float) -> int:
-        """Apply a plan; a placement whose job is no longer pending is skipped. Returns placed."""
+    def _backing_off(self, conn: Connection, now: float) -> set[int]:
+        """Pending jobs still waiting out the backoff after their last lost attempt."""
+        if self.retry_backoff <= 0:
+            return set()
+        lost = conn.execute(
+            select(attempts.c.job_id, func.count(), func.max(attempts.c.ended_at))
+            .join(jobs, jobs.c.id == attempts.c.job_id)
+            .where(
+                jobs.c.state == JobState.PENDING.value,
+                attempts.c.state == JobState.LOST.value,
+            )
+            .group_by(attempts.c.job_id)
+        ).all()
+        return {j for j, n, at in lost if now < (at or 0.0) + self.requeue_delay(int(n))}
+
+    def extend_leases(self, now: float) -> int:
+        """Give every live lease at least a full term from now (a gateway that takes the lead
+        does this: while no gateway ran, agents could not renew). Returns how many."""
+        term = now + self.lease_seconds
+        with self._lock, self.engine.begin() as conn:
+            done = conn.execute(
+                update(attempts)
+                .where(
+                    attempts.c.state.in_([s.value for s in ACTIVE]),
+                    attempts.c.lease_expires_at < term,
+                )
+                .values(lease_expires_at=term)
+            )
+            return int(done.rowcount)
+
+    def commit(
+        self,
+        plan: Plan,
+        now: float,
+        *,
+        fence: Callable[[Connection], bool] | None = None,
+        on_placed: Callable[[Connection, Placement, int], None] | None = None,
+    ) -> int:
+        """Apply a plan; a placement whose job is no longer pending is skipped. Returns placed.
+
+        The conditional UPDATE is the guard against double placement: on PostgreSQL a second
+        committer blocks on the job's row lock and then sees the job no longer PENDING. `fence`,
+        checked first in the same transaction, refuses the whole plan of a deposed leader.
+        `on_placed(conn, placement, attempt_id)` records more about each new attempt in the same
+        transaction (all or nothing, also when the gateway is killed mid-commit)."""
         placed = 0
         with self._lock, self.engine.begin() as conn:
+            if fence is not None and not fence(conn):
+                return 0
             for p in plan.placements:
                 moved = conn.execute(
                     update(jobs)
@@ -69,12 +122,13 @@ class SchedulingRepo(CenterRepo):
                 number = conn.execute(
                     select(func.count()).select_from(attempts).where(attempts.c.job_id == p.job_id)
                 ).scalar_one()
-                conn.execute(
+                inserted = conn.execute(
                     insert(attempts).values(
                         job_id=p.job_id,
                         number=int(number) + 1,
                         center=p.center,
                         node=p.node,
+                        nodes=list(p.all_nodes) if len(p.all_nodes) > 1 else None,
                         resources=p.resources.to_dict(),
                         price_per_hour=p.price_per_hour,
                         state=JobState.ASSIGNED.value,
@@ -85,18 +139,16 @@ class SchedulingRepo(CenterRepo):
                         log_size=0,
                     )
                 )
+                if on_placed is not None:
+                    key = inserted.inserted_primary_key
+                    assert key is not None
+                    on_placed(conn, p, int(key[0]))
                 placed += 1
             for pend in plan.pending:
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.id == pend.job_id, jobs.c.state == JobState.PENDING.value)
-                    .values(
-                        reason=pend.message,
-                        detail=[
-                            {"center": e.center, "code": e.code.value, "detail": e.detail}
-                            for e in pend.exclusions
-                        ],
-                    )
+                    .values(reason=_sentence(pend), detail=_record(pend))
                 )
         return placed
 
@@ -105,10 +157,13 @@ class SchedulingRepo(CenterRepo):
         have retries left. Returns the ids of the lost attempts."""
         with self._lock, self.engine.begin() as conn:
             stale = conn.execute(
-                select(attempts.c.id, attempts.c.job_id, attempts.c.center).where(
+                select(attempts.c.id, attempts.c.job_id, attempts.c.center)
+                .where(
                     attempts.c.state.in_([s.value for s in ACTIVE]),
                     attempts.c.lease_expires_at < now,
                 )
+                .order_by(attempts.c.id)
+                .with_for_update()  # a report racing on another replica waits, then conflicts
             ).all()
             for attempt_id, _job_id, center in stale:
                 reason = f"lost: center {center} stopped renewing the lease"
@@ -132,3 +187,21 @@ def _within(
         )
         for a, b in zip(ours, theirs, strict=True)
     )
+
+
+MAX_EXCLUSIONS = 50  # per job: the decision record behind its reason (`explain` has them all)
+
+
+def _sentence(pend: Pending) -> str:
+    """The reason, with the estimated start when the scheduler can tell (like squeue --start)."""
+    if pend.estimated_start is None:
+        return pend.message
+    when = datetime.fromtimestamp(pend.estimated_start, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{pend.message}; estimated start {when}"
+
+
+def _record(pend: Pending) -> list[dict[str, str]]:
+    return [
+        {"center": e.center, "code": e.code.value, "detail": e.detail}
+        for e in itertools.islice(pend.exclusions, MAX_EXCLUSIONS)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -106,6 +107,7 @@ attempts = Table(
     Column("number", Integer, nullable=False),
     Column("center", String(128), nullable=False, index=True),
     Column("node", Integer, nullable=False),
+    Column("nodes", JSON),  # every node of a gang (num_nodes > 1); NULL means [node]
     Column("resources", JSON, nullable=False),
     Column("price_per_hour", Float, nullable=False),
     Column("state", String(16), nullable=False, index=True),
@@ -130,3 +132,124 @@ logs = Table(
     Column("data", Text, nullable=False),
 )
 Index("ix_logs_job_offset", logs.c.job_id, logs.c.offset)
+
+# ---------------------------------------------------------------- the market (money) tables
+# Amounts are whole millionths of a yuan (micro-yuan) in BigInteger columns: exact, and summed
+# exactly by the database. Ledger rows are only ever inserted.
+
+__all__ += [
+    "account_money",
+    "attempt_terms",
+    "center_tariffs",
+    "job_terms",
+    "ledger_entries",
+    "ledger_txns",
+    "market_events",
+    "market_settings",
+    "quotes",
+]
+
+ledger_txns = Table(
+    "ledger_txns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # topup refund payout usage settle reversal
+    Column("account_id", Integer, ForeignKey("accounts.id"), index=True),  # whom it concerns
+    Column("job_id", Integer, ForeignKey("jobs.id"), index=True),
+    Column("attempt_id", Integer, ForeignKey("attempts.id"), index=True),
+    Column("reverses", Integer, ForeignKey("ledger_txns.id"), unique=True),
+    Column("reference", String(128), unique=True),  # a payment's id: booked once
+    Column("memo", Text, nullable=False, default=""),
+    Column("detail", JSON, nullable=False, default=dict),  # usage lines behind a settlement
+    Column("user_id", Integer, ForeignKey("users.id")),  # who made it (None: the gateway)
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=False, index=True),
+    Column("book", String(16), nullable=False),  # wallet revenue fees loss cash
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("center", String(128)),
+    Column("resource", String(64)),
+    Column("amount_micro", BigInteger, nullable=False),
+)
+Index("ix_ledger_entries_book_account", ledger_entries.c.book, ledger_entries.c.account_id)
+
+attempt_terms = Table(
+    "attempt_terms",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id"), primary_key=True),
+    Column("job_id", Integer, ForeignKey("jobs.id"), nullable=False, index=True),
+    Column("account_id", Integer, ForeignKey("accounts.id")),  # the consumer who pays
+    Column("provider_id", Integer, ForeignKey("accounts.id")),  # the center's owner
+    Column("center", String(128), nullable=False),
+    Column("base_hourly", String(40), nullable=False),  # Decimal, before time-of-use
+    Column("tariff", JSON, nullable=False),
+    Column("fee_rate", String(40), nullable=False),
+    Column("shares", JSON, nullable=False),
+    Column("spot", Boolean, nullable=False, default=False),
+    Column("quote_id", String(40)),
+)
+
+job_terms = Table(
+    "job_terms",
+    metadata,
+    Column("job_id", Integer, ForeignKey("jobs.id"), primary_key=True),
+    Column("budget_micro", BigInteger),
+    Column("quote_id", String(40)),
+    Column("stopped_reason", Text),  # set when the market stopped the job (budget, funds)
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), index=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("offers", JSON, nullable=False),  # per center: base_hourly, tariff, prices now
+)
+
+center_tariffs = Table(
+    "center_tariffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("center", String(128), nullable=False, index=True),
+    Column("at", Float, nullable=False),  # applies to placements from then on
+    Column("tariff", JSON, nullable=False),
+)
+
+market_settings = Table(
+    "market_settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("fee_rate", String(40), nullable=False),
+    Column("alert_micro", BigInteger, nullable=False),  # default low-balance alert threshold
+    Column("grace_seconds", Float, nullable=False),
+    Column("brakes", Boolean, nullable=False, default=False),  # prepaid: hold and stop
+)
+
+account_money = Table(
+    "account_money",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("alert_micro", BigInteger),  # the account's own alert threshold (None: default)
+    Column("alerted", Boolean, nullable=False, default=False),  # below it, event sent
+    Column("short_since", Float),  # funds cannot cover the next minute since then
+)
+
+market_events = Table(
+    "market_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), index=True),
+    Column("job_id", Integer, ForeignKey("jobs.id")),
+    Column("kind", String(32), nullable=False),  # low_balance held stopped budget topup ...
+    Column("message", Text, nullable=False),
+)

@@ -7,10 +7,11 @@ from c2net.store.base import Conflict, NotFound
 from c2net.store.centers import CenterStatus
 from c2net.store.identities import IdentityRepo
 from c2net.store.jobs import JobRepo
+from c2net.store.ledger import LedgerRepo
 from c2net.store.scheduling import SchedulingRepo
 
 __all__ = ["CenterStatus", "Conflict", "NotFound", "Store"]
 
 
-class Store(SchedulingRepo, JobRepo, AgentRepo, IdentityRepo):
+class Store(LedgerRepo, SchedulingRepo, JobRepo, AgentRepo, IdentityRepo):
     """Centers, jobs, scheduling, the agents' side and identities, over one database."""

@@ -21,6 +21,7 @@ from c2net.gateway.schemas import (
     ReportIn,
 )
 from c2net.gateway.views import attempt_line, attempt_out
+from c2net.market.tariff import parse_tariff
 from c2net.model import TERMINAL, Resources
 from c2net.network import parse_center
 
@@ -36,7 +37,10 @@ def register(gw: GW, who: Caller, body: RegisterIn) -> RegisterOut:
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     agent_for(who, center.name)
-    gw.store.register_center(center, gw.clock.now(), body.agent, owner=who.account_id)
+    now = gw.clock.now()
+    gw.store.register_center(center, now, body.agent, owner=who.account_id)
+    if body.center.get("tariff") is not None:  # the center file's price plan (checked above)
+        gw.store.set_tariff(center.name, parse_tariff(body.center["tariff"]), now)
     gw.loop.wake()
     return RegisterOut(
         center=center.name,

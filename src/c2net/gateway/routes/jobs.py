@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
@@ -11,6 +13,8 @@ from c2net.gateway.deps import Gateway, gateway
 from c2net.gateway.schemas import JobOut, LogsOut
 from c2net.gateway.views import job_out
 from c2net.model import Job, JobState, Role, parse_spec
+from c2net.scheduler import QueuedJob
+from c2net.scheduler.explain import explain
 from c2net.store import NotFound
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -32,7 +36,7 @@ def submit(
         parsed, gw.clock.now(), idempotency_key, account_id=who.account_id, user_id=who.user_id
     )
     gw.loop.wake()
-    return job_out(job, gw.clock.now())
+    return job_out(job, gw.clock.now(), gw.store.job_charges([job.id]).get(job.id))
 
 
 @router.get("", response_model=list[JobOut])
@@ -60,7 +64,8 @@ def list_jobs(
     else:
         require(who, Role.OPERATOR)
         found = gw.store.jobs(wanted, limit)
-    return [job_out(j, now) for j in found]
+    charged = gw.store.job_charges(j.id for j in found)
+    return [job_out(j, now, charged.get(j.id)) for j in found]
 
 
 def visible_job(gw: Gateway, who: Caller, job_id: JobId) -> Job:
@@ -73,7 +78,8 @@ def visible_job(gw: Gateway, who: Caller, job_id: JobId) -> Job:
 
 @router.get("/{job_id}", response_model=JobOut)
 def show(gw: GW, who: Caller, job_id: JobId) -> JobOut:
-    return job_out(visible_job(gw, who, job_id), gw.clock.now())
+    job = visible_job(gw, who, job_id)
+    return job_out(job, gw.clock.now(), gw.store.job_charges([job.id]).get(job.id))
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
@@ -81,7 +87,7 @@ def cancel(gw: GW, who: Caller, job_id: JobId) -> JobOut:
     require(who, Role.CONSUMER, Role.OPERATOR)
     visible_job(gw, who, job_id)
     job = gw.store.cancel(job_id, gw.clock.now())
-    return job_out(job, gw.clock.now())
+    return job_out(job, gw.clock.now(), gw.store.job_charges([job.id]).get(job.id))
 
 
 @router.get("/{job_id}/logs", response_model=LogsOut)
@@ -91,3 +97,24 @@ def logs(
     state = visible_job(gw, who, job_id).state
     data, next_offset = gw.store.read_log(job_id, offset)
     return LogsOut(job_id=job_id, offset=offset, next_offset=next_offset, data=data, state=state)
+
+
+@router.get("/{job_id}/explain")
+def explain_job(gw: GW, who: Caller, job_id: JobId) -> dict[str, Any]:
+    """Per center, which filter rejected the job or how it ranks (condor_q -better-analyze)."""
+    job = visible_job(gw, who, job_id)
+    now = gw.clock.now()
+    snapshot, _ = gw.store.snapshot(now)
+    rows = explain(snapshot, QueuedJob(job.id, job.spec, job.submitted_at), gw.loop.policy, now)
+    return {
+        "job_id": job.id,
+        "state": job.state,
+        "reason": job.reason,
+        "centers": [
+            {
+                k: (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in asdict(r).items()
+            }
+            for r in rows
+        ],
+    }

@@ -1,0 +1,176 @@
+// Pool: the hubs on the map, live utilization, every center with capacity, use, health and
+// prices, and how much of the work goes west.
+import { api } from "../api.js";
+import { bars, lineChart, meter } from "../charts.js";
+import { alertBox, fill, h } from "../dom.js";
+import { ago, num, pct, price } from "../format.js";
+import { poolMap } from "../map.js";
+
+const accTotal = (m) => Object.values(m || {}).reduce((a, b) => a + b, 0);
+
+function tile(label, value, sub, extra) {
+  return h("div", { class: "tile" }, h("h3", {}, label), h("p", { class: "big" }, value), sub ? h("p", { class: "muted small" }, sub) : null, extra);
+}
+
+function tiles(centers, active, bill) {
+  const sum = (f) => centers.reduce((a, c) => a + f(c), 0);
+  const healthy = centers.filter((c) => c.health === "HEALTHY").length;
+  const cpu = [sum((c) => c.used.cpus), sum((c) => c.capacity.cpus)];
+  const acc = [sum((c) => accTotal(c.used.accelerators)), sum((c) => accTotal(c.capacity.accelerators))];
+  const mem = [sum((c) => c.used.memory_gb), sum((c) => c.capacity.memory_gb)];
+  const out = [
+    tile("Centers", `${healthy} / ${centers.length}`, "healthy / registered"),
+    tile("CPUs in use", `${num(cpu[0])} / ${num(cpu[1])}`, pct(cpu[0], cpu[1]), meter("CPUs in use, whole pool", cpu[0], cpu[1])),
+    tile("Accelerators in use", `${num(acc[0])} / ${num(acc[1])}`, pct(acc[0], acc[1]), meter("Accelerators in use, whole pool", acc[0], acc[1], "acc")),
+    tile("Memory in use", `${num(mem[0])} / ${num(mem[1])}`, `GB · ${pct(mem[0], mem[1])}`, meter("Memory in use, whole pool", mem[0], mem[1], "mem")),
+  ];
+  if (Array.isArray(active)) {
+    const by = (st) => active.filter((j) => j.state === st).length;
+    out.push(tile("Jobs", `${by("RUNNING") + by("ASSIGNED")} running`, `${by("PENDING")} pending`));
+  }
+  out.push(westTile(centers, bill));
+  return out;
+}
+
+function westTile(centers, bill) {
+  const role = new Map(centers.map((c) => [c.name, c.role]));
+  const runningWest = centers.filter((c) => c.role === "west").reduce((a, c) => a + c.running_jobs, 0);
+  const running = centers.reduce((a, c) => a + c.running_jobs, 0);
+  if (!bill || !bill.lines) {
+    return tile("Work at western hubs", pct(runningWest, running), `${runningWest} of ${running} running now`);
+  }
+  const lines = bill.lines.filter((l) => l.billed);
+  const west = lines.filter((l) => role.get(l.center) === "west");
+  const spendWest = west.reduce((a, l) => a + l.cost, 0);
+  return tile(
+    "Work at western hubs",
+    lines.length ? pct(west.length, lines.length) : "–",
+    `${west.length} of ${lines.length} attempts · ${pct(spendWest, bill.total)} of spend · ${runningWest} of ${running} running now`,
+  );
+}
+
+/** The chart's time span: since the first sample (at least three polls), at most ten minutes. */
+function span(history, pollMs) {
+  const first = history.length ? history[0].t : Date.now() / 1000;
+  return Math.min(Math.max((3 * pollMs) / 1000, Date.now() / 1000 - first), 600);
+}
+
+function utilChart(history, pollMs) {
+  const series = [
+    ["CPUs", "cpu", (p) => p.cpu],
+    ["Accelerators", "acc", (p) => p.acc],
+    ["Memory", "mem", (p) => p.mem],
+  ].map(([name, cls, f]) => ({
+    name, cls,
+    points: history.map((p) => [p.t, f(p)[1] ? f(p)[0] / f(p)[1] : 0]),
+  }));
+  const last = history[history.length - 1];
+  const now = last ? series.map((x) => `${x.name} ${pct(x.points[x.points.length - 1][1], 1)}`).join(", ") : "no samples yet";
+  return h("div", {},
+    lineChart({ series, spanSeconds: span(history, pollMs), label: `Pool utilization since this page opened; now ${now}` }),
+    h("ul", { class: "legend" }, series.map((x) => h("li", {}, h("span", { class: `swatch ${x.cls}` }), x.name, " ", h("strong", {}, last ? pct(x.points[x.points.length - 1][1], 1) : "–")))),
+  );
+}
+
+function usage(label, key, used, cap, unit = "") {
+  return h("div", { class: "usage", dataset: { metric: key } },
+    h("span", { class: "usage-label" }, label),
+    h("span", { class: "usage-value num" }, `${num(used)} / ${num(cap)}${unit}`),
+    meter(`${label} in use`, used, cap, key.startsWith("acc") ? "acc" : key === "memory" ? "mem" : ""),
+  );
+}
+
+function card(c) {
+  const cur = c.prices.currency || "CNY";
+  const healthy = c.health === "HEALTHY";
+  const accTypes = Object.keys(c.capacity.accelerators || {}).sort();
+  return h("article", { class: `center ${c.role === "west" ? "west" : "east"}`, dataset: { center: c.name }, "aria-labelledby": `c-${c.name}` },
+    h("header", {},
+      h("h3", { id: `c-${c.name}` }, c.name),
+      h("span", { class: `badge ${c.role === "west" ? "west" : "east"}` }, c.role),
+      h("span", { class: `health ${healthy ? "ok" : "bad"}`, dataset: { field: "health" } }, healthy ? "healthy" : "unhealthy"),
+    ),
+    h("p", { class: "muted small" }, `${c.hub} · ${c.region} · ${c.backend}${c.emulated ? " (emulated accelerators)" : ""} · ${c.nodes} nodes · heartbeat ${ago(c.seconds_since_heartbeat)}`),
+    usage("CPUs", "cpus", c.used.cpus, c.capacity.cpus),
+    usage("Memory", "memory", c.used.memory_gb, c.capacity.memory_gb, " GB"),
+    accTypes.map((t) => usage(t, `acc-${t}`, (c.used.accelerators || {})[t] || 0, c.capacity.accelerators[t])),
+    h("p", { class: "small", dataset: { field: "running" } }, h("strong", {}, String(c.running_jobs)), " running"),
+    h("dl", { class: "prices", "aria-label": `${c.name} prices per hour` },
+      h("div", { dataset: { price: "cpu" } }, h("dt", {}, "CPU"), h("dd", {}, `${price(c.prices.cpu_hour, cur)}/h`)),
+      h("div", { dataset: { price: "memory" } }, h("dt", {}, "GB RAM"), h("dd", {}, `${price(c.prices.memory_gb_hour, cur)}/h`)),
+      Object.entries(c.prices.accelerator_hour || {}).map(([t, p]) => h("div", { dataset: { price: t } }, h("dt", {}, t), h("dd", {}, `${price(p, cur)}/h`))),
+    ),
+  );
+}
+
+export const poolView = {
+  title: () => "Pool",
+  mount(root, ctx) {
+    const st = {
+      alert: h("div"),
+      tiles: h("div", { class: "tiles", "aria-label": "Pool summary" }),
+      map: h("div", { class: "map-wrap" }),
+      chart: h("div"),
+      roleBars: h("div"),
+      cards: h("div", { class: "cards" }),
+    };
+    fill(root,
+      h("div", { class: "page-head" }, h("h1", {}, "The pool"), h("p", { class: "muted" }, "Every center in the network, live. East hubs sit near demand; west hubs have cheap, green power.")),
+      st.alert,
+      st.tiles,
+      h("div", { class: "split" },
+        h("section", { class: "panel", "aria-labelledby": "map-h" }, h("h2", { id: "map-h" }, "Hubs"), st.map),
+        h("section", { class: "panel", "aria-labelledby": "util-h" },
+          h("h2", { id: "util-h" }, "Utilization"),
+          h("p", { class: "muted small" }, "Share of the pool's capacity held by jobs, sampled while this page is open."),
+          st.chart,
+          h("h3", { class: "sub" }, "East and west"),
+          st.roleBars),
+      ),
+      h("section", { "aria-labelledby": "centers-h" }, h("h2", { id: "centers-h" }, "Centers"), st.cards),
+    );
+    this.render(st, ctx, null, null);
+    return st;
+  },
+  async refresh(st, ctx) {
+    const [active, bill] = await Promise.allSettled([
+      api("v1/jobs?state=PENDING,ASSIGNED,RUNNING&limit=1000"),
+      api("v1/bill"),
+    ]);
+    this.render(st, ctx, active.status === "fulfilled" ? active.value : null, bill.status === "fulfilled" ? bill.value : null);
+  },
+  render(st, ctx, active, bill) {
+    const centers = ctx.centers;
+    fill(st.alert, alertBox(ctx.centersError ? ctx.centersError.explain() : ""));
+    if (!centers.length) {
+      fill(st.tiles);
+      fill(st.cards, h("p", { class: "panel muted" }, ctx.centersError ? "" : "No center has registered yet. Start an agent: c2net agent --gateway URL --center FILE."));
+      fill(st.map);
+      fill(st.chart, utilChart(ctx.history, ctx.poll));
+      return;
+    }
+    fill(st.tiles, tiles(centers, active, bill));
+    const { svg, unplaced } = poolMap(centers);
+    fill(st.map, svg,
+      h("ul", { class: "legend" },
+        h("li", {}, h("span", { class: "swatch east" }), "east hub"),
+        h("li", {}, h("span", { class: "swatch west" }), "west hub"),
+        h("li", {}, h("span", { class: "swatch ring" }), "ring: share busy"),
+        h("li", {}, "size: CPUs")),
+      unplaced.length ? h("p", { class: "muted small" }, `Not on the map: ${unplaced.map((c) => c.name).join(", ")}`) : null,
+    );
+    fill(st.chart, utilChart(ctx.history, ctx.poll));
+    const byRole = (role, f) => centers.filter((c) => (c.role === "west") === (role === "west")).reduce((a, c) => a + f(c), 0);
+    fill(st.roleBars, bars({
+      label: "CPUs in use by side",
+      format: (v) => num(v),
+      items: ["east", "west"].map((r) => ({
+        label: r === "west" ? "West" : "East",
+        value: byRole(r, (c) => c.used.cpus),
+        sub: `of ${num(byRole(r, (c) => c.capacity.cpus))} CPUs · ${num(byRole(r, (c) => accTotal(c.used.accelerators)))} of ${num(byRole(r, (c) => accTotal(c.capacity.accelerators)))} accelerators`,
+        cls: r === "west" ? "west" : "east",
+      })),
+    }));
+    fill(st.cards, centers.map(card));
+  },
+};

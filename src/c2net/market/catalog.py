@@ -1,0 +1,460 @@
+"""Clouds as centers: offers from price catalogues in SkyPilot's CSV schema.
+
+A catalogue lists instance types per region (`InstanceType, AcceleratorName, AcceleratorCount,
+vCPUs, MemoryGiB, Price, SpotPrice, Region`, USD per instance-hour). Each cloud's conventions are
+kept: GCP lists accelerators as rows of their own (no InstanceType), priced apart from the host
+VM they attach to, so an offer there is host + accelerators (A100 on a2-highgpu-*, H100 on
+a3-highgpu-*, L4 on g2-standard-*, T4/V100/P100/P4 on n1-* hosts, as SkyPilot pairs them), and
+the GPU host families are not sold as CPU-only machines; rows that differ only by zone are one
+offer per region at the lowest price.
+
+`rank_offers` ranks every offer of one or more catalogues for a spec, with no gateway running
+(`c2net quote --catalog FILE ...`); `catalog_centers` turns a catalogue into centers (one per
+region, on-demand capacity unlimited: elastic pools priced per whole node) for the scheduler.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources as pkg_resources
+from pathlib import Path
+
+import numpy as np
+
+from c2net.model import Center, JobSpec, NodePool, Prices, Resources, canonical_accelerator
+from c2net.model.accelerators import Catalogue, builtin_catalogue
+from c2net.scheduler.classes import options_for
+from c2net.scheduler.snapshot import PriceBook
+
+__all__ = [
+    "BUILTIN_CATALOGS",
+    "CatalogQuote",
+    "CloudOffer",
+    "OfferTable",
+    "builtin_catalog",
+    "catalog_centers",
+    "parse_catalog",
+    "rank_offers",
+    "read_catalog",
+]
+
+BUILTIN_CATALOGS = ("gcp", "azure", "lambda", "vast", "alicloud", "tencentcloud")
+
+# GCP: accelerator -> count -> host VM types it must attach to (SkyPilot's gcp_catalog).
+_GCP_HOSTS: dict[str, dict[int, tuple[str, ...]]] = {
+    "A100": {
+        1: ("a2-highgpu-1g",),
+        2: ("a2-highgpu-2g",),
+        4: ("a2-highgpu-4g",),
+        8: ("a2-highgpu-8g",),
+        16: ("a2-megagpu-16g",),
+    },
+    "A100-80GB": {n: (f"a2-ultragpu-{n}g",) for n in (1, 2, 4, 8)},
+    "L4": {
+        1: tuple(f"g2-standard-{c}" for c in (4, 8, 12, 16, 32)),
+        2: ("g2-standard-24",),
+        4: ("g2-standard-48",),
+        8: ("g2-standard-96",),
+    },
+    "H100": {n: (f"a3-highgpu-{n}g",) for n in (1, 2, 4, 8)},
+    "H100-MEGA": {8: ("a3-megagpu-8g",)},
+    "H200": {8: ("a3-ultragpu-8g",)},
+    "B200": {8: ("a4-highgpu-8g",)},
+}
+_GCP_GPU_HOST_FAMILIES = ("a2-", "a3-", "a4-", "g2-")
+# Other GCP GPUs attach to n1 hosts: at least this many vCPUs per device count (SkyPilot's
+# default), memory >= 4 GB per vCPU, and at most (vCPUs, GB) per count (GCP's documented limits).
+_GCP_N1_MIN_CPUS = {1: 8, 2: 16, 4: 32, 8: 64}
+_GCP_N1_MIN_CPUS_T4 = {1: 4, 2: 8, 4: 48}
+_GCP_N1_MAX: dict[str, dict[int, tuple[float, float]]] = {
+    "V100": {1: (12, 78), 2: (24, 156), 4: (48, 312), 8: (96, 624)},
+    "T4": {1: (48, 312), 2: (48, 312), 4: (96, 624)},
+    "P4": {1: (24, 156), 2: (48, 312), 4: (96, 624)},
+    "P100": {1: (16, 104), 2: (32, 208), 4: (96, 624)},
+}
+
+
+@dataclass(frozen=True)
+class CloudOffer:
+    """One instance type in one region, and what it would cost for a job."""
+
+    cloud: str
+    region: str
+    instance_type: str  # GCP: host+accelerators, e.g. "n1-standard-8+T4:1"
+    accelerator: str  # "" for CPU-only
+    count: int
+    vcpus: float
+    memory_gb: float
+    price: float  # USD per instance-hour, on demand
+    spot_price: float | None
+    price_per_hour: float = math.nan  # for the whole job (every node, spot if asked)
+    estimated_hours: float = math.nan  # runtime estimated on this accelerator
+    estimated_cost: float = math.nan
+
+
+@dataclass(frozen=True)
+class OfferTable:
+    """Offers as columns (one row per instance type and region)."""
+
+    cloud: np.ndarray  # object
+    region: np.ndarray  # object
+    instance_type: np.ndarray  # object
+    accelerator: np.ndarray  # object, canonical names, "" for none
+    count: np.ndarray  # int
+    vcpus: np.ndarray
+    memory_gb: np.ndarray
+    price: np.ndarray
+    spot_price: np.ndarray  # NaN: no spot
+
+    def __len__(self) -> int:
+        return len(self.price)
+
+    @classmethod
+    def from_offers(cls, offers: Sequence[CloudOffer]) -> OfferTable:
+        def col(name: str, dtype: type) -> np.ndarray:
+            return np.asarray(np.array([getattr(o, name) for o in offers], dtype=dtype))
+
+        return cls(
+            cloud=col("cloud", object),
+            region=col("region", object),
+            instance_type=col("instance_type", object),
+            accelerator=col("accelerator", object),
+            count=col("count", np.int64),
+            vcpus=col("vcpus", float),
+            memory_gb=col("memory_gb", float),
+            price=col("price", float),
+            spot_price=np.array(
+                [math.nan if o.spot_price is None else o.spot_price for o in offers], dtype=float
+            ),
+        )
+
+    @classmethod
+    def concat(cls, tables: Iterable[OfferTable]) -> OfferTable:
+        parts = list(tables)
+        return cls(
+            *(
+                np.concatenate([getattr(t, f) for t in parts])
+                for f in (
+                    "cloud",
+                    "region",
+                    "instance_type",
+                    "accelerator",
+                    "count",
+                    "vcpus",
+                    "memory_gb",
+                    "price",
+                    "spot_price",
+                )
+            )
+        )
+
+    def offer(self, i: int) -> CloudOffer:
+        spot = float(self.spot_price[i])
+        return CloudOffer(
+            cloud=str(self.cloud[i]),
+            region=str(self.region[i]),
+            instance_type=str(self.instance_type[i]),
+            accelerator=str(self.accelerator[i]),
+            count=int(self.count[i]),
+            vcpus=float(self.vcpus[i]),
+            memory_gb=float(self.memory_gb[i]),
+            price=float(self.price[i]),
+            spot_price=None if math.isnan(spot) else spot,
+        )
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _canonical(name: str) -> str:
+    try:
+        return canonical_accelerator(name) if name else ""
+    except ValueError:
+        return ""
+
+
+@dataclass(frozen=True)
+class _Row:
+    instance: str
+    accelerator: str
+    count: int
+    vcpus: float
+    memory: float
+    price: float
+    spot: float | None
+    region: str
+
+
+def _rows(records: Iterable[Mapping[str, str]]) -> list[_Row]:
+    """Parse and collapse zones: one row per (type, accelerator, count, region), lowest price."""
+    best: dict[tuple[str, str, int, str], _Row] = {}
+    for r in records:
+        price = _float(r.get("Price"))
+        region = (r.get("Region") or "").strip()
+        if price is None or price <= 0 or not region:
+            continue
+        acc = (r.get("AcceleratorName") or "").strip()
+        if acc.lower().startswith("tpu"):
+            continue  # TPU VMs are not node-shaped offers
+        count = int(_float(r.get("AcceleratorCount")) or 0) if acc else 0
+        spot = _float(r.get("SpotPrice"))
+        row = _Row(
+            (r.get("InstanceType") or "").strip(),
+            _canonical(acc),
+            count,
+            _float(r.get("vCPUs")) or 0.0,
+            _float(r.get("MemoryGiB")) or 0.0,
+            price,
+            spot if spot is not None and spot > 0 else None,
+            region,
+        )
+        key = (row.instance, row.accelerator, row.count, row.region)
+        old = best.get(key)
+        if old is None:
+            best[key] = row
+        else:
+            spots = [s for s in (old.spot, row.spot) if s is not None]
+            best[key] = _Row(
+                *key[:3],
+                old.vcpus,
+                old.memory,
+                min(old.price, row.price),
+                min(spots) if spots else None,
+                row.region,
+            )
+    return list(best.values())
+
+
+def _gcp_offers(rows: list[_Row]) -> list[CloudOffer]:
+    hosts: dict[str, dict[str, _Row]] = {}
+    for r in rows:
+        if r.instance:
+            hosts.setdefault(r.region, {})[r.instance] = r
+    out = [
+        CloudOffer("gcp", r.region, r.instance, "", 0, r.vcpus, r.memory, r.price, r.spot)
+        for r in rows
+        if r.instance and not r.instance.startswith(_GCP_GPU_HOST_FAMILIES)
+    ]
+    for acc in (r for r in rows if not r.instance and r.accelerator):
+        here = hosts.get(acc.region, {})
+        fixed = _GCP_HOSTS.get(acc.accelerator, {})
+        if acc.accelerator in _GCP_HOSTS:
+            candidates = [here[h] for h in fixed.get(acc.count, ()) if h in here]
+        else:
+            table = _GCP_N1_MIN_CPUS_T4 if acc.accelerator == "T4" else _GCP_N1_MIN_CPUS
+            least = table.get(acc.count, 8 * acc.count)
+            most = _GCP_N1_MAX.get(acc.accelerator, {}).get(acc.count, (math.inf, math.inf))
+            candidates = [
+                h
+                for name, h in here.items()
+                if name.startswith("n1-")
+                and least <= h.vcpus <= most[0]
+                and 4 * least <= h.memory <= most[1]
+            ]
+        for h in candidates:
+            spot = None if h.spot is None or acc.spot is None else h.spot + acc.spot
+            out.append(
+                CloudOffer(
+                    "gcp",
+                    acc.region,
+                    f"{h.instance}+{acc.accelerator}:{acc.count}",
+                    acc.accelerator,
+                    acc.count,
+                    h.vcpus,
+                    h.memory,
+                    h.price + acc.price,
+                    spot,
+                )
+            )
+    return out
+
+
+def parse_catalog(records: Iterable[Mapping[str, str]], cloud: str) -> OfferTable:
+    """Offers from catalogue rows (dicts keyed by the CSV header), by the cloud's conventions."""
+    rows = _rows(records)
+    if cloud == "gcp":
+        offers = _gcp_offers(rows)
+    else:
+        offers = [
+            CloudOffer(
+                cloud,
+                r.region,
+                r.instance,
+                r.accelerator,
+                r.count,
+                r.vcpus,
+                r.memory,
+                r.price,
+                r.spot,
+            )
+            for r in rows
+            if r.instance
+        ]
+    return OfferTable.from_offers(offers)
+
+
+def _cloud_of(path: Path) -> str:
+    name = path.name.split(".")[0].lower()
+    if name == "vms":  # SkyPilot's layout: <cloud>/vms.csv
+        name = path.parent.name.lower()
+    return re.sub(r"[^a-z0-9]+", "", name) or "cloud"
+
+
+def read_catalog(path: str | Path, cloud: str | None = None) -> OfferTable:
+    """Read a catalogue file (.csv or .csv.gz). The cloud is named by the file (gcp.csv,
+    gcp/vms.csv) unless given; it decides the conventions applied (GCP's separate GPU rows)."""
+    p = Path(path)
+    raw = p.read_bytes()
+    text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
+    return parse_catalog(csv.DictReader(io.StringIO(text)), cloud or _cloud_of(p))
+
+
+def builtin_catalog(name: str) -> OfferTable:
+    """A catalogue shipped in c2net/data/catalogs (see its SOURCE.txt): gcp, azure, ..."""
+    if name not in BUILTIN_CATALOGS:
+        raise ValueError(
+            f"unknown built-in catalogue {name!r} (known: {', '.join(BUILTIN_CATALOGS)})"
+        )
+    folder = pkg_resources.files("c2net") / "data" / "catalogs"
+    entry = folder / f"{name}.csv.gz"
+    if not entry.is_file():
+        entry = folder / f"{name}.csv"
+    raw = entry.read_bytes()
+    text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
+    return parse_catalog(csv.DictReader(io.StringIO(text)), name)
+
+
+@dataclass(frozen=True)
+class CatalogQuote:
+    """Offers that can run the spec, cheapest estimated cost first."""
+
+    table: OfferTable
+    index: np.ndarray  # matching rows, ranked
+    price_per_hour: np.ndarray  # per matching row, ranked
+    hours: np.ndarray
+    cost: np.ndarray
+    message: str  # why nothing matches ("" when something does)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def top(self, n: int | None = None) -> list[CloudOffer]:
+        out = []
+        for rank, i in enumerate(self.index[:n].tolist()):
+            base = self.table.offer(i)
+            out.append(
+                CloudOffer(
+                    **{
+                        **base.__dict__,
+                        "price_per_hour": float(self.price_per_hour[rank]),
+                        "estimated_hours": float(self.hours[rank]),
+                        "estimated_cost": float(self.cost[rank]),
+                    }
+                )
+            )
+        return out
+
+
+def rank_offers(
+    table: OfferTable, spec: JobSpec, catalogue: Catalogue | None = None
+) -> CatalogQuote:
+    """Every offer that can run `spec` (each of its nodes on one instance), ranked by estimated
+    cost = instance price x nodes x the runtime estimated on that accelerator; spot prices when
+    the spec asks for spot. Regions filter by region name; max_price applies per hour."""
+    options = options_for(spec, catalogue or builtin_catalogue())
+    price = table.spot_price if spec.spot else table.price
+    fits = (table.vcpus >= spec.resources.cpus - 1e-9) & (
+        table.memory_gb >= spec.resources.memory_gb - 1e-9
+    )
+    fits &= ~np.isnan(price)
+    if spec.regions:
+        wanted = {r.lower() for r in spec.regions}
+        fits &= np.array([str(r).lower() in wanted for r in table.region], dtype=bool)
+    hours = np.full(len(table), np.nan)
+    for o in options:
+        if o.accelerator is None:
+            match = fits & (table.count == 0)
+        else:
+            match = fits & (table.accelerator == o.accelerator) & (table.count >= o.count)
+        better = match & ~(hours <= o.hours)
+        hours[better] = o.hours
+    hourly = price * spec.num_nodes
+    ok = ~np.isnan(hours)
+    if spec.max_price is not None:
+        ok &= hourly <= spec.max_price + 1e-9
+    index = np.flatnonzero(ok)
+    cost = hourly[index] * hours[index]
+    order = np.lexsort((price[index], cost))
+    index = index[order]
+    message = "" if len(index) else _why_none(spec)
+    return CatalogQuote(table, index, hourly[index], hours[index], cost[order], message)
+
+
+def _why_none(spec: JobSpec) -> str:
+    wanted = " or ".join(f"{t}:{n}" for t, n in spec.options()) or "no accelerator"
+    if spec.compute_fp16_tflops is not None:
+        wanted = f"devices for {spec.compute_fp16_tflops:g} FP16 TFLOPS"
+    if spec.regions:
+        return f"no catalogued offer for {wanted} in regions {list(spec.regions)}"
+    if spec.max_price is not None:
+        return f"no catalogued offer for {wanted} at or below max_price {spec.max_price:.2f}/h"
+    res = spec.resources
+    return f"no catalogued offer has {wanted} with {res.cpus:g} cpus and {res.memory_gb:g} GB"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "region"
+
+
+def catalog_centers(
+    table: OfferTable, rate: float = 1.0, currency: str = "USD"
+) -> tuple[list[Center], PriceBook]:
+    """One center per (cloud, region): one elastic node pool per instance type, priced per whole
+    node (prices x `rate`, e.g. 1/0.138 for USD -> CNY). Pass the PriceBook in the Snapshot."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (cloud, region) in enumerate(
+        zip(table.cloud.tolist(), table.region.tolist(), strict=True)
+    ):
+        groups.setdefault((cloud, region), []).append(i)
+    centers: list[Center] = []
+    node_prices: dict[str, dict[str, tuple[float, float | None]]] = {}
+    for (cloud, region), rows in groups.items():
+        name = f"{cloud}-{_slug(region)}"
+        pools, priced = [], {}
+        for i in rows:
+            offer = table.offer(i)
+            if offer.vcpus <= 0 or offer.memory_gb <= 0:
+                continue
+            acc = {offer.accelerator: offer.count} if offer.accelerator and offer.count else {}
+            pools.append(
+                NodePool(offer.instance_type, 1, Resources(offer.vcpus, offer.memory_gb, acc))
+            )
+            spot = None if offer.spot_price is None else offer.spot_price * rate
+            priced[offer.instance_type] = (offer.price * rate, spot)
+        if not pools:
+            continue
+        centers.append(
+            Center(
+                name=name,
+                hub=region,
+                region=region,
+                pools=tuple(pools),
+                prices=Prices(0.0, 0.0, {}, currency),
+                role="cloud",
+                backend=cloud,
+            )
+        )
+        node_prices[name] = priced
+    book = PriceBook(node_prices=node_prices, elastic=frozenset(node_prices))
+    return centers, book

@@ -1,0 +1,249 @@
+"""What a run bought: cost, waiting, utilization, fairness, diversion west, carbon.
+
+Every number is computed from the run's records (jobs, attempts, bill) and the scenario; the
+definitions are written next to each function and in docs/simulator.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from c2net.model import Center, Resources
+from c2net.sim.engine import PREEMPTED, AttemptRecord, JobRecord, RunResult
+from c2net.sim.scenario import Scenario
+
+__all__ = [
+    "Metrics",
+    "jain_index",
+    "lower_bound_cost",
+    "measure",
+    "percentiles",
+    "utilization_bins",
+]
+
+_BINS = 24
+_MIN_RUN = 10.0  # seconds: the bound in bounded slowdown (short jobs do not dominate)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    policy: str
+    jobs: int
+    completed: int
+    unplaceable: int
+    failed: int
+    stuck: int
+    cost: float
+    currency: str
+    unit: str  # what utilization counts: "gpus" or "cpus"
+    unit_hours: float  # billed device-hours of completed attempts
+    cost_per_unit_hour: float
+    cost_lower_bound: float
+    wait_mean_s: float
+    wait_p50_s: float
+    wait_p95_s: float
+    wait_p99_s: float
+    makespan_h: float
+    utilization: float
+    utilization_by_center: dict[str, float]
+    jain_fairness: float
+    west_share: float
+    carbon_kg: float
+    preemptions: int
+    lost_to_failures: int
+    mean_rtt_ms: float
+    cycles: int
+    window_h: tuple[float, float] = (0.0, 0.0)
+    utilization_by_hub: dict[str, list[float]] = field(default_factory=dict)
+    waits_s: list[float] = field(default_factory=list, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON form without the per-job waits (kept for the CDF plot)."""
+        out = asdict(self)
+        out.pop("waits_s")
+        return out
+
+
+def percentiles(values: Sequence[float], qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation percentiles (numpy's default); 0 for no values."""
+    if not values:
+        return [0.0 for _ in qs]
+    return [float(x) for x in np.percentile(np.asarray(values, dtype=float), list(qs))]
+
+
+def jain_index(values: Sequence[float]) -> float:
+    """Jain's fairness index (sum x)^2 / (n sum x^2): 1 when all equal, 1/n when one has all."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0 or not np.any(x):
+        return 1.0
+    return float(x.sum() ** 2 / (len(x) * (x**2).sum()))
+
+
+def _units(res: Resources, unit: str) -> float:
+    return float(sum(res.accelerators.values())) if unit == "gpus" else res.cpus
+
+
+def utilization_bins(
+    attempts: Sequence[AttemptRecord],
+    capacity: float,
+    start: float,
+    end: float,
+    bins: int,
+    unit: str,
+) -> list[float]:
+    """Share of `capacity` busy in each of `bins` equal slices of [start, end]."""
+    if end <= start or capacity <= 0:
+        return [0.0] * bins
+    edges = np.linspace(start, end, bins + 1)
+    busy = np.zeros(bins)
+    for a in attempts:
+        stop = a.end if a.end is not None else end
+        overlap = np.clip(np.minimum(edges[1:], stop) - np.maximum(edges[:-1], a.start), 0, None)
+        busy += overlap * _units(a.resources, unit)
+    return [float(x) for x in busy / (capacity * (edges[1] - edges[0]))]
+
+
+def lower_bound_cost(jobs: Sequence[JobRecord], centers: Sequence[Center]) -> float:
+    """Sum over completed jobs of the cheapest hourly price of any center with a node shape that
+    holds the job, x its duration: no placement, queueing or failure can make a job cheaper."""
+    total = 0.0
+    cache: dict[str, float] = {}
+    for job in jobs:
+        if job.end is None:
+            continue
+        key = job.resources.describe()
+        if key not in cache:
+            prices = [
+                p
+                for c in centers
+                if any(job.resources.fits_in(s.shape) for s in c.pools)
+                and (p := c.prices.hourly(job.resources)) is not None
+            ]
+            cache[key] = min(prices) if prices else 0.0
+        total += cache[key] * job.duration / 3600
+    return total
+
+
+def _fairness(jobs: Sequence[JobRecord]) -> float:
+    """Jain over tenants of 1 / (tenant's mean bounded slowdown); slowdown = (wait + run) / run
+    with run at least 10 s, at least 1."""
+    by_tenant: dict[str, list[float]] = defaultdict(list)
+    for j in jobs:
+        if j.first_start is not None:
+            wait = j.first_start - j.submit
+            by_tenant[j.tenant].append(max(1.0, (wait + j.duration) / max(j.duration, _MIN_RUN)))
+    return jain_index([1.0 / float(np.mean(v)) for v in by_tenant.values()])
+
+
+def _carbon_kg(result: RunResult, scenario: Scenario) -> float:
+    """Every attempt (lost ones used the energy too): watts x hours x PUE x grid g/kWh."""
+    hub = {c.name: c.hub for c in scenario.centers}
+    net, grams = scenario.network, 0.0
+    for a in result.attempts:
+        if a.end is None:
+            continue
+        kwh = scenario.power.watts(a.resources) * (a.end - a.start) / 3600 / 1000
+        grams += kwh * net.pue_of(a.center, hub[a.center]) * net.carbon(hub[a.center])
+    return grams / 1000
+
+
+def _window(result: RunResult) -> tuple[float, float]:
+    """Utilization is measured while the trace arrives (first to last submit)."""
+    if not result.jobs:
+        return 0.0, 0.0
+    start, end = result.jobs[0].submit, max(j.submit for j in result.jobs)
+    return (start, end) if end > start else (start, result.end_time)
+
+
+def _mean_rtt(result: RunResult, scenario: Scenario) -> float:
+    hub = {c.name: c.hub for c in scenario.centers}
+    rtts = [
+        r
+        for j in result.jobs
+        if j.center is not None
+        and j.home
+        and math.isfinite(r := scenario.network.rtt(j.home, hub[j.center]))
+    ]
+    return float(np.mean(rtts)) if rtts else 0.0
+
+
+def _utilization(
+    result: RunResult, centers: Sequence[Center], unit: str, window: tuple[float, float]
+) -> tuple[float, dict[str, float], dict[str, list[float]]]:
+    """Overall and per-center utilization over the window, and per hub in _BINS slices."""
+    start, end = window
+    at: dict[str, list[AttemptRecord]] = defaultdict(list)
+    for a in result.attempts:
+        at[a.center].append(a)
+    by_center: dict[str, float] = {}
+    hub_cap: dict[str, float] = defaultdict(float)
+    hub_attempts: dict[str, list[AttemptRecord]] = defaultdict(list)
+    busy = total = 0.0
+    for c in centers:
+        cap = _units(c.capacity, unit)
+        by_center[c.name] = utilization_bins(at[c.name], cap, start, end, 1, unit)[0]
+        busy, total = busy + by_center[c.name] * cap, total + cap
+        hub_cap[c.hub] += cap
+        hub_attempts[c.hub] += at[c.name]
+    by_hub = {
+        h: utilization_bins(hub_attempts[h], cap, start, end, _BINS, unit)
+        for h, cap in hub_cap.items()
+    }
+    return (busy / total if total else 0.0), by_center, by_hub
+
+
+def measure(result: RunResult, scenario: Scenario) -> Metrics:
+    """Metrics of one run of one policy."""
+    centers = scenario.centers
+    unit = "gpus" if any(c.capacity.accelerators for c in centers) else "cpus"
+    done = [a for a in result.attempts if a.state == "SUCCEEDED" and a.end is not None]
+    unit_hours = sum(_units(a.resources, unit) * (a.end - a.start) for a in done if a.end) / 3600
+    role = {c.name: c.role for c in centers}
+    west = sum(
+        _units(a.resources, unit) * (a.end - a.start)
+        for a in done
+        if a.end and role[a.center] == "west"
+    )
+    waits = [j.first_start - j.submit for j in result.jobs if j.first_start is not None]
+    p50, p95, p99 = percentiles(waits, (50, 95, 99))
+    start, end = _window(result)
+    overall, by_center, by_hub = _utilization(result, centers, unit, (start, end))
+    cost = float(result.bill.total)
+    ends = [j.end for j in result.jobs if j.end is not None]
+    return Metrics(
+        policy=result.policy,
+        jobs=len(result.jobs),
+        completed=len(ends),
+        unplaceable=len(result.unplaceable),
+        failed=len(result.failed),
+        stuck=len(result.stuck),
+        cost=round(cost, 2),
+        currency=result.bill.currency,
+        unit=unit,
+        unit_hours=round(unit_hours, 2),
+        cost_per_unit_hour=round(cost / unit_hours, 4) if unit_hours else 0.0,
+        cost_lower_bound=round(lower_bound_cost(result.jobs, centers), 2),
+        wait_mean_s=round(float(np.mean(waits)) if waits else 0.0, 1),
+        wait_p50_s=round(p50, 1),
+        wait_p95_s=round(p95, 1),
+        wait_p99_s=round(p99, 1),
+        makespan_h=round((max(ends) - result.jobs[0].submit) / 3600, 2) if ends else 0.0,
+        utilization=round(overall, 4),
+        utilization_by_center={k: round(v, 4) for k, v in by_center.items()},
+        jain_fairness=round(_fairness(result.jobs), 4),
+        west_share=round(west / 3600 / unit_hours, 4) if unit_hours else 0.0,
+        carbon_kg=round(_carbon_kg(result, scenario), 1),
+        preemptions=sum(a.cause == PREEMPTED for a in result.attempts),
+        lost_to_failures=sum(a.state == "LOST" and a.cause != PREEMPTED for a in result.attempts),
+        mean_rtt_ms=round(_mean_rtt(result, scenario), 2),
+        cycles=result.cycles,
+        window_h=(round(start / 3600, 3), round(end / 3600, 3)),
+        utilization_by_hub={h: [round(x, 4) for x in s] for h, s in by_hub.items()},
+        waits_s=waits,
+    )

@@ -1,0 +1,12 @@
+from c2net.sim.events import EventKind, EventQueue
+
+
+def test_events_pop_by_time_then_push_order() -> None:
+    q = EventQueue()
+    q.push(5.0, EventKind.END, 1)
+    q.push(1.0, EventKind.CYCLE, 2)
+    q.push(5.0, EventKind.ARRIVE, 3)  # same time as the first: pushed later, pops later
+    q.push(0.0, EventKind.FAIL, 4)
+    popped = [q.pop().payload for _ in range(len(q))]
+    # times 0, 1, 5, 5; the two at 5 in push order (sequence 0 before 2), kind does not matter
+    assert popped == [4, 2, 1, 3]
