@@ -15,6 +15,7 @@ from c2net.client import Client
 from c2net.model import Center
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway
+from tests.procs import group_alive
 
 CENTER = center("solo", (1, node(4, 8, "T4:2")), cpu=0.1, mem=0.01, acc_prices={"T4": 2.0})
 
@@ -119,21 +120,10 @@ def test_agent_cut_off_past_its_lease_stops_its_copies(tmp_path: Path) -> None:
         pgid = int((tmp_path / "work" / held.backend_id / "pid").read_text())
         gw.server.should_exit = True  # the gateway is gone; the agent cannot renew
         deadline = time.monotonic() + 30
-        while _group_alive(pgid):
+        while group_alive(pgid):
             assert time.monotonic() < deadline, "the agent kept running a job it lost"
             time.sleep(0.2)
         assert held.fenced
     finally:
         running.stop()
         next(servers, None)
-
-
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False

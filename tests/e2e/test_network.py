@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.procs import group_alive
+
 pytestmark = pytest.mark.slow
 
 NETWORK = Path(__file__).parent.parent / "data" / "network-small.yaml"
@@ -115,17 +117,6 @@ def test_job_nobody_can_run_stays_pending_with_reason(cli: Cli) -> None:
     cli("cancel", str(job_id))
 
 
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
 def test_cancel_kills_the_running_sleep(cli: Cli) -> None:
     job_id = cli.submit("--", "sleep 600")
     deadline = time.monotonic() + 30
@@ -136,13 +127,13 @@ def test_cancel_kills_the_running_sleep(cli: Cli) -> None:
     attempt = job["attempts"][0]
     pid_file = Path(cli.env["C2NET_HOME"]) / "network" / "work" / attempt["center"]
     pgid = int((pid_file / f"attempt-{attempt['id']}" / "pid").read_text())
-    assert _group_alive(pgid)
+    assert group_alive(pgid)
     assert cli("cancel", str(job_id)).returncode == 0
     waited = cli("wait", str(job_id), "--timeout", "60")
     assert waited.returncode != 0  # a cancelled job's wait is not a success
     job = cli.json("status", str(job_id))
     assert isinstance(job, dict) and job["state"] == "CANCELLED"
-    assert not _group_alive(pgid)  # the sleep and its shell are gone
+    assert not group_alive(pgid)  # the sleep and its shell are gone
 
 
 def test_failed_job_wait_exit_code(cli: Cli) -> None:

@@ -5,13 +5,13 @@ copy, and the lost attempt is not billed)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.faults.harness import Cluster, Journal, journal_run, running, wait_for
+from tests.procs import group_alive
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +26,6 @@ def _center(name: str, cpu_price: float) -> dict[str, Any]:
         "pools": [{"name": "cpu", "count": 1, "cpus": 4, "memory": 16}],
         "prices": {"cpu_hour": cpu_price, "memory_gb_hour": 0.005},
     }
-
-
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def test_a_restarted_agent_reattaches_to_its_running_job(cluster: Cluster, tmp_p
     (attempt,) = user.job(job["id"])["attempts"]
     pid = _attempt_pid(cluster, attempt)
     cluster.agents["near"].kill()
-    assert _group_alive(pid)  # the job outlives its agent
+    assert group_alive(pid)  # the job outlives its agent
     cluster.agents["near"].start()
     done = user.wait(job["id"], timeout=60)
     assert done["state"] == "SUCCEEDED"
@@ -97,10 +88,10 @@ def test_a_center_that_comes_back_stops_its_orphan_copy(cluster: Cluster, tmp_pa
     assert [a["state"] for a in user.job(job["id"])["attempts"]] == ["LOST", "RUNNING"]
     cluster.proxies["near"].resume()
     # near's next heartbeat holds the lost attempt: the gateway says stop, near kills it
-    wait_for(lambda: not _group_alive(orphan), 60, "the orphan copy to stop")
+    wait_for(lambda: not group_alive(orphan), 60, "the orphan copy to stop")
     job_now = user.job(job["id"])
     assert job_now["state"] == "RUNNING" and job_now["attempts"][-1]["id"] == second["id"]
-    assert _group_alive(_attempt_pid(cluster, second))  # the live copy is untouched
+    assert group_alive(_attempt_pid(cluster, second))  # the live copy is untouched
     lines = {line["attempt"]: line for line in user.bill()["lines"] if line["job_id"] == job["id"]}
     lost = lines[1]
     assert (lost["state"], lost["billed"], float(lost["cost"])) == ("LOST", False, 0.0)

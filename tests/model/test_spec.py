@@ -222,3 +222,13 @@ def test_new_keys_are_checked_field_by_field(
     message = str(info.value)
     assert message.startswith(field + ":") or f"; {field}:" in message
     assert allowed in message
+
+
+def test_time_limit_and_budget() -> None:
+    spec = parse_spec({"run": "x", "time_limit": 0.5, "budget": 12})
+    assert (spec.time_limit_hours, spec.budget) == (0.5, 12.0)
+    assert parse_spec(spec.to_dict()) == spec
+    with pytest.raises(SpecError, match="time_limit: must be a number > 0"):
+        parse_spec({"run": "x", "time_limit": 0})
+    with pytest.raises(SpecError, match="budget: must be a number > 0"):
+        parse_spec({"run": "x", "budget": -1})

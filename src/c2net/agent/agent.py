@@ -147,6 +147,9 @@ class Agent:
             node=a["node"],
             workdir=str(self.workdir / f"attempt-{a['attempt_id']}"),
             num_nodes=spec.num_nodes,
+            time_limit_seconds=None
+            if spec.time_limit_hours is None
+            else spec.time_limit_hours * 3600,
         )
         try:
             backend_id = self.backend.submit(task)

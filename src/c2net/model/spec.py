@@ -13,7 +13,9 @@ Key names follow SkyPilot's task YAML where the meaning is the same (`name`, `ru
 - `compute: {fp16_tflops: N}`: any devices that together supply N dense FP16 TFLOPS;
 - `inputs` (dataset names), `data_policy: stay|move`, `latency: interactive|batch`, `max_rtt_ms`,
   `objective: cost|time|carbon`, `deadline` (hours after submit), `priority: low|normal|high`,
-  `spot: true|false` (SkyPilot's `resources.use_spot` is accepted too).
+  `spot: true|false` (SkyPilot's `resources.use_spot` is accepted too);
+- `time_limit` (hours: the center stops the job then, like `sbatch --time`) and `budget` (CNY:
+  a cap on the job's total cost; the job is stopped when it is reached).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ _TOP_KEYS = (
     "deadline",
     "priority",
     "spot",
+    "time_limit",
+    "budget",
 )
 _RESOURCE_KEYS = ("cpus", "memory", "accelerators", "use_spot")
 _CHOICE_KEYS = ("any_of", "ordered")
@@ -108,6 +112,8 @@ class JobSpec:
     max_rtt_ms: float | None = None  # interactive only; None = DEFAULT_INTERACTIVE_RTT_MS
     objective: str = "cost"
     deadline_hours: float | None = None  # after submission
+    time_limit_hours: float | None = None  # the center stops the job after this (sbatch --time)
+    budget: float | None = None  # a cap on the job's total cost; stopped when reached
     priority: str = "normal"
     spot: bool = False
 
@@ -153,6 +159,8 @@ class JobSpec:
             "inputs": list(self.inputs),
             "max_rtt_ms": self.max_rtt_ms,
             "deadline": self.deadline_hours,
+            "time_limit": self.time_limit_hours,
+            "budget": self.budget,
         }
         if self.compute_fp16_tflops is not None:
             optional["compute"] = {"fp16_tflops": self.compute_fp16_tflops}
@@ -435,6 +443,8 @@ def parse_spec(data: object) -> JobSpec:
         "data_policy": _one_of(data, "data_policy", DATA_POLICIES, "move", problems),
         "objective": _one_of(data, "objective", OBJECTIVES, "cost", problems),
         "deadline_hours": _optional_number(data, "deadline", problems),
+        "time_limit_hours": _optional_number(data, "time_limit", problems),
+        "budget": _optional_number(data, "budget", problems),
         "priority": _one_of(data, "priority", PRIORITY_CLASSES, "normal", problems),
     }
     if problems:

@@ -1,5 +1,6 @@
-"""The ledger's repository: money movements, price plans, quotes, metering and brakes, and
-the market's events, over the store's database (the booking itself: c2net.store.booking).
+"""The market's repository, in three layers: MoneyRepo (c2net.store.money: settings, money
+movements, balances, statements), PlansRepo (c2net.store.plans: tariffs, quotes, orders) and
+LedgerRepo here (metering, brakes, events). The booking itself: c2net.store.booking.
 
 LedgerRepo wraps the scheduling cycle: its snapshot shows each center's price now (time of use,
 utilization) and leaves out the work its account cannot pay for; its commit fixes the price
@@ -8,32 +9,19 @@ terms each new attempt is billed by.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from c2net.market.ledger import Book, Entry, MarketSettings, TxnKind, money_entries
-from c2net.market.statements import (
-    AttemptLabel,
-    Bill,
-    OperatorSummary,
-    Settlement,
-    consumer_bill,
-    month_bounds,
-    operator_summary,
-    provider_settlement,
-)
+from c2net.market.ledger import Book, MarketSettings
 from c2net.market.tariff import Tariff, parse_tariff
-from c2net.market.usage import FEN, quantize, resource_shares, yuan_text
+from c2net.market.usage import quantize, resource_shares, yuan_text
 from c2net.model import (
     AccountKind,
-    Job,
-    JobSpec,
     JobState,
     Placement,
     Plan,
@@ -41,7 +29,6 @@ from c2net.model import (
     Resources,
 )
 from c2net.scheduler import QueuedJob, Snapshot
-from c2net.store.base import Conflict, NotFound
 from c2net.store.booking import (
     add_event,
     budget_of,
@@ -49,39 +36,40 @@ from c2net.store.booking import (
     charged_so_far,
     credit_limit_of,
     dec,
-    entries_of,
     from_micro,
     is_consumer,
     meter_attempt,
-    post,
-    set_job_terms,
     settings_of,
     shortfall,
     stop_job,
     tariffs_of,
     terms_of,
-    to_micro,
     wallet,
 )
-from c2net.store.jobs import JobRepo
-from c2net.store.scheduling import SchedulingRepo
+from c2net.store.plans import PlansRepo
+from c2net.store.records import (
+    QUOTE_TTL_SECONDS,
+    Balance,
+    MarketEvent,
+    MeterStats,
+    QuoteRecord,
+    Txn,
+)
 from c2net.store.schema import (
     account_money,
     accounts,
     attempt_terms,
     attempts,
-    center_tariffs,
     centers,
     job_terms,
     jobs,
     ledger_entries,
-    ledger_txns,
     market_events,
-    market_settings,
     quotes,
 )
 
 __all__ = [
+    "QUOTE_TTL_SECONDS",
     "Balance",
     "LedgerRepo",
     "MarketEvent",
@@ -91,474 +79,11 @@ __all__ = [
     "priced_snapshot",
 ]
 
-QUOTE_TTL_SECONDS = 15 * 60.0
 _BASE = Decimal("0.0000000001")
-_MONEY_KINDS = (TxnKind.TOPUP, TxnKind.REFUND, TxnKind.PAYOUT)
 
 
-# ---------------------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True)
-class Txn:
-    id: int
-    at: float
-    kind: TxnKind
-    account_id: int | None
-    job_id: int | None
-    attempt_id: int | None
-    reverses: int | None
-    reference: str | None
-    memo: str
-    detail: dict[str, Any]
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class Balance:
-    account_id: int
-    account: str
-    kind: AccountKind
-    currency: str
-    balance: Decimal  # the wallet (consumers) or what the network owes (providers)
-    credit_limit: Decimal
-    available: Decimal  # balance + credit
-    alert_threshold: Decimal
-    burn_per_hour: Decimal  # its running attempts' prices now
-    held: str  # why its new jobs are held ("" when they are not)
-    short_since: float | None
-
-
-@dataclass(frozen=True)
-class QuoteRecord:
-    id: str
-    account_id: int | None
-    created_at: float
-    expires_at: float
-    spec: dict[str, Any]
-    offers: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class MarketEvent:
-    id: int
-    at: float
-    account_id: int | None
-    job_id: int | None
-    kind: str
-    message: str
-
-
-@dataclass(frozen=True)
-class MeterStats:
-    metered: int  # running attempts booked
-    stopped: tuple[int, ...]  # jobs stopped (budget, funds)
-    events: int
-
-
-# ---------------------------------------------------------------------------- the repository
-
-
-class LedgerRepo(SchedulingRepo, JobRepo):
-    """Money, price plans, quotes, metering and brakes. It wraps the scheduling cycle:
-    the snapshot shows each center's price now (time-of-use, utilization) and leaves out work
-    its account cannot pay for; a commit fixes each placement's price terms."""
-
-    # ------------------------------------------------------------------ settings
-
-    def market_settings(self) -> MarketSettings:
-        with self._read() as conn:
-            return settings_of(conn)
-
-    def set_market_settings(self, now: float, **changes: Any) -> MarketSettings:
-        with self._lock, self.engine.begin() as conn:
-            new = replace(settings_of(conn), **changes)
-            if not 0 <= new.fee_rate < 1:
-                raise ValueError(f"fee_rate must be in [0, 1), got {new.fee_rate}")
-            conn.execute(
-                insert(market_settings).values(
-                    at=now,
-                    fee_rate=str(new.fee_rate),
-                    alert_micro=to_micro(new.alert_threshold),
-                    grace_seconds=new.grace_seconds,
-                    brakes=new.brakes,
-                )
-            )
-            return new
-
-    # ------------------------------------------------------------------ money
-
-    def post_money(
-        self,
-        kind: TxnKind,
-        account_id: int,
-        amount: Decimal,
-        now: float,
-        *,
-        reference: str | None = None,
-        memo: str = "",
-        user_id: int | None = None,
-    ) -> Txn:
-        """A top-up, refund or payout. The same `reference` (a payment's id) is booked once:
-        sent again, the first transaction is returned."""
-        if kind not in _MONEY_KINDS:
-            raise ValueError(f"{kind} is not a money movement")
-        amount = quantize(amount, FEN)
-        with self._lock, self.engine.begin() as conn:
-            if reference:
-                found = conn.execute(
-                    select(ledger_txns.c.id).where(ledger_txns.c.reference == reference)
-                ).scalar_one_or_none()
-                if found is not None:
-                    return self._txns(conn, [found])[0]
-            kind_of = conn.execute(
-                select(accounts.c.kind).where(accounts.c.id == account_id)
-            ).scalar_one_or_none()
-            if kind_of is None:
-                raise NotFound(f"account {account_id} not found")
-            wanted = AccountKind.PROVIDER if kind is TxnKind.PAYOUT else AccountKind.CONSUMER
-            if kind_of != wanted.value and not (
-                kind is not TxnKind.PAYOUT and kind_of == AccountKind.OPERATOR.value
-            ):
-                raise Conflict(f"a {kind.value} is for {wanted.value} accounts")
-            if kind is TxnKind.REFUND and wallet(conn, account_id) < amount:
-                have = yuan_text(wallet(conn, account_id))
-                raise Conflict(f"refund {yuan_text(amount)} exceeds the balance {have}")
-            if kind is TxnKind.PAYOUT and self._revenue(conn, account_id) < amount:
-                owed = self._revenue(conn, account_id)
-                raise Conflict(
-                    f"payout {yuan_text(amount)} exceeds what is owed ({yuan_text(owed)})"
-                )
-            txn_id = post(
-                conn,
-                now,
-                kind,
-                money_entries(kind, account_id, amount),
-                account_id=account_id,
-                reference=reference,
-                memo=memo,
-                user_id=user_id,
-            )
-            if kind is TxnKind.TOPUP:
-                add_event(conn, now, account_id, "topup", f"top-up of {yuan_text(amount)} received")
-            return self._txns(conn, [txn_id])[0]
-
-    @staticmethod
-    def _revenue(conn: Connection, account_id: int) -> Decimal:
-        total = conn.execute(
-            select(func.coalesce(func.sum(ledger_entries.c.amount_micro), 0)).where(
-                ledger_entries.c.book == Book.REVENUE.value,
-                ledger_entries.c.account_id == account_id,
-            )
-        ).scalar_one()
-        return from_micro(int(total))
-
-    def balance(self, account_id: int, now: float) -> Balance:
-        with self._read() as conn:
-            row = (
-                conn.execute(select(accounts).where(accounts.c.id == account_id)).mappings().first()
-            )
-            if row is None:
-                raise NotFound(f"account {account_id} not found")
-            kind = AccountKind(row["kind"])
-            settings = settings_of(conn)
-            own = (
-                conn.execute(select(account_money).where(account_money.c.account_id == account_id))
-                .mappings()
-                .first()
-            )
-            if kind is AccountKind.PROVIDER:
-                bal = self._revenue(conn, account_id)
-            else:
-                bal = wallet(conn, account_id)
-            limit = credit_limit_of(conn, account_id)
-            burn = burn_per_account(conn, now).get(account_id, Decimal(0))
-        alert = settings.alert_threshold
-        if own is not None and own["alert_micro"] is not None:
-            alert = from_micro(own["alert_micro"])
-        held = ""
-        if settings.brakes and kind is AccountKind.CONSUMER:
-            held = shortfall(bal + limit, burn, row["currency"])
-        return Balance(
-            account_id=account_id,
-            account=row["name"],
-            kind=kind,
-            currency=row["currency"],
-            balance=bal,
-            credit_limit=limit,
-            available=bal + limit,
-            alert_threshold=alert,
-            burn_per_hour=burn,
-            held=held,
-            short_since=None if own is None else own["short_since"],
-        )
-
-    def set_alert_threshold(self, account_id: int, threshold: Decimal | None) -> None:
-        with self._lock, self.engine.begin() as conn:
-            value = None if threshold is None else to_micro(threshold)
-            found = conn.execute(
-                select(account_money.c.account_id).where(account_money.c.account_id == account_id)
-            ).first()
-            if found:
-                conn.execute(
-                    update(account_money)
-                    .where(account_money.c.account_id == account_id)
-                    .values(alert_micro=value, alerted=False)
-                )
-            else:
-                conn.execute(
-                    insert(account_money).values(
-                        account_id=account_id, alert_micro=value, alerted=False
-                    )
-                )
-
-    def transactions(
-        self,
-        *,
-        account_id: int | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        limit: int | None = None,
-    ) -> list[Txn]:
-        """Transactions, oldest first: all, or those touching an account (its own, or with an
-        entry in one of its books), optionally within [since, until)."""
-        query = select(ledger_txns.c.id).order_by(ledger_txns.c.id)
-        if account_id is not None:
-            touching = select(ledger_entries.c.txn_id).where(
-                ledger_entries.c.account_id == account_id
-            )
-            query = query.where(
-                (ledger_txns.c.account_id == account_id) | ledger_txns.c.id.in_(touching)
-            )
-        if since is not None:
-            query = query.where(ledger_txns.c.at >= since)
-        if until is not None:
-            query = query.where(ledger_txns.c.at < until)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._read() as conn:
-            ids = [r[0] for r in conn.execute(query)]
-            return self._txns(conn, ids)
-
-    @staticmethod
-    def _txns(conn: Connection, ids: Sequence[int]) -> list[Txn]:
-        if not ids:
-            return []
-        rows = conn.execute(
-            select(ledger_txns).where(ledger_txns.c.id.in_(list(ids))).order_by(ledger_txns.c.id)
-        ).mappings()
-        entries = entries_of(conn, ids)
-        return [
-            Txn(
-                id=r["id"],
-                at=r["at"],
-                kind=TxnKind(r["kind"]),
-                account_id=r["account_id"],
-                job_id=r["job_id"],
-                attempt_id=r["attempt_id"],
-                reverses=r["reverses"],
-                reference=r["reference"],
-                memo=r["memo"],
-                detail=dict(r["detail"] or {}),
-                entries=tuple(entries[r["id"]]),
-            )
-            for r in rows
-        ]
-
-    def book_totals(self, until: float | None = None) -> dict[tuple[Book, int | None], Decimal]:
-        """Each (book, account)'s balance as the database sums it (replay must agree),
-        optionally as it was at `until`."""
-        query = (
-            select(
-                ledger_entries.c.book,
-                ledger_entries.c.account_id,
-                func.sum(ledger_entries.c.amount_micro),
-            )
-            .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
-            .group_by(ledger_entries.c.book, ledger_entries.c.account_id)
-        )
-        if until is not None:
-            query = query.where(ledger_txns.c.at < until)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-        return {(Book(b), a): from_micro(int(s)) for b, a, s in rows}
-
-    # ------------------------------------------------------------------ statements
-
-    def attempt_labels(self, ids: Iterable[int]) -> dict[int, AttemptLabel]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        with self._read() as conn:
-            rows = conn.execute(
-                select(
-                    attempts.c.id,
-                    attempts.c.job_id,
-                    jobs.c.name,
-                    attempts.c.number,
-                    attempts.c.center,
-                    attempts.c.state,
-                )
-                .join(jobs, jobs.c.id == attempts.c.job_id)
-                .where(attempts.c.id.in_(wanted))
-            ).all()
-        return {r[0]: AttemptLabel(r[1], r[2], r[3], r[4], r[5]) for r in rows}
-
-    def _account_name(self, account_id: int) -> tuple[str, str]:
-        with self._read() as conn:
-            row = conn.execute(
-                select(accounts.c.name, accounts.c.currency).where(accounts.c.id == account_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"account {account_id} not found")
-        return row[0], row[1]
-
-    def bill(self, account_id: int, month: str) -> Bill:
-        """The account's bill for a month (YYYY-MM, the network's time zone)."""
-        start, end = month_bounds(month)
-        name, currency = self._account_name(account_id)
-        txns = self.transactions(account_id=account_id, since=start, until=end)
-        opening = self.book_totals(until=start).get((Book.WALLET, account_id), Decimal(0))
-        labels = self.attempt_labels(t.attempt_id for t in txns if t.attempt_id is not None)
-        return consumer_bill(
-            account_id=account_id,
-            account=name,
-            month=month,
-            txns=txns,
-            opening=opening,
-            labels=labels,
-            currency=currency,
-        )
-
-    def settlement(self, account_id: int, month: str) -> Settlement:
-        start, end = month_bounds(month)
-        name, currency = self._account_name(account_id)
-        txns = self.transactions(account_id=account_id, since=start, until=end)
-        opening = self.book_totals(until=start).get((Book.REVENUE, account_id), Decimal(0))
-        return provider_settlement(
-            account_id=account_id,
-            account=name,
-            month=month,
-            txns=txns,
-            opening=opening,
-            currency=currency,
-        )
-
-    def operator_summary(self, month: str) -> OperatorSummary:
-        start, end = month_bounds(month)
-        with self._read() as conn:
-            names = {i: n for i, n in conn.execute(select(accounts.c.id, accounts.c.name))}
-        return operator_summary(
-            month=month,
-            txns=self.transactions(since=start, until=end),
-            balances=self.book_totals(until=end),
-            names=names,
-        )
-
-    # ------------------------------------------------------------------ price plans
-
-    def set_tariff(self, center: str, tariff: Tariff, now: float) -> None:
-        """A new price plan for a center: it applies to placements from `now` on."""
-        with self._lock, self.engine.begin() as conn:
-            found = conn.execute(select(centers.c.name).where(centers.c.name == center)).first()
-            if found is None:
-                raise NotFound(f"center {center} is not registered")
-            if tariffs_of(conn).get(center) == tariff:
-                return  # the same plan registered again: nothing changes
-            conn.execute(
-                insert(center_tariffs).values(center=center, at=now, tariff=tariff.to_dict())
-            )
-
-    def tariff(self, center: str) -> Tariff:
-        with self._read() as conn:
-            return tariffs_of(conn).get(center, Tariff())
-
-    # ------------------------------------------------------------------ quotes and orders
-
-    def save_quote(
-        self,
-        account_id: int | None,
-        spec: Mapping[str, Any],
-        offers: Sequence[Mapping[str, Any]],
-        now: float,
-        ttl: float = QUOTE_TTL_SECONDS,
-    ) -> QuoteRecord:
-        qid = "q-" + secrets.token_hex(6)
-        with self._lock, self.engine.begin() as conn:
-            conn.execute(
-                insert(quotes).values(
-                    id=qid,
-                    account_id=account_id,
-                    created_at=now,
-                    expires_at=now + ttl,
-                    spec=dict(spec),
-                    offers=[dict(o) for o in offers],
-                )
-            )
-        return QuoteRecord(qid, account_id, now, now + ttl, dict(spec), [dict(o) for o in offers])
-
-    def quote_record(self, quote_id: str) -> QuoteRecord:
-        with self._read() as conn:
-            row = conn.execute(select(quotes).where(quotes.c.id == quote_id)).mappings().first()
-        if row is None:
-            raise NotFound(f"quote {quote_id} not found")
-        return QuoteRecord(
-            row["id"],
-            row["account_id"],
-            row["created_at"],
-            row["expires_at"],
-            dict(row["spec"]),
-            list(row["offers"]),
-        )
-
-    def set_job_terms(
-        self, job_id: int, *, budget: Decimal | None = None, quote_id: str | None = None
-    ) -> None:
-        with self._lock, self.engine.begin() as conn:
-            set_job_terms(
-                conn,
-                job_id,
-                budget_micro=None if budget is None else to_micro(budget),
-                quote_id=quote_id,
-            )
-
-    def submit_order(
-        self,
-        spec: JobSpec,
-        now: float,
-        idempotency_key: str | None = None,
-        *,
-        account_id: int | None = None,
-        user_id: int | None = None,
-        budget: Decimal | None = None,
-        quote_id: str | None = None,
-    ) -> Job:
-        """Submit a job with its market terms; under the lock, so no cycle places it before
-        its terms are known. A repeated idempotency key returns the first job unchanged."""
-        with self._lock:
-            job = self.submit(spec, now, idempotency_key, account_id=account_id, user_id=user_id)
-            with self.engine.begin() as conn:
-                known = conn.execute(
-                    select(job_terms.c.job_id).where(job_terms.c.job_id == job.id)
-                ).first()
-                if known is None and (budget is not None or quote_id is not None):
-                    set_job_terms(
-                        conn,
-                        job.id,
-                        budget_micro=None if budget is None else to_micro(budget),
-                        quote_id=quote_id,
-                    )
-            return job
-
-    def job_charges(self, job_ids: Iterable[int]) -> dict[int, Decimal]:
-        """What each job's consumer has been charged (settled attempts to the fen, running
-        ones as metered so far): the amount a job's view should show, equal to its bill."""
-        with self._read() as conn:
-            return {j: charged_so_far(conn, j) for j in sorted(set(job_ids))}
-
-    def job_budget(self, job_id: int) -> Decimal | None:
-        with self._read() as conn:
-            return budget_of(conn, job_id)
+class LedgerRepo(PlansRepo):
+    """The market's hooks in the scheduling cycle, metering, brakes and events."""
 
     # ------------------------------------------------------------------ the scheduling cycle
 

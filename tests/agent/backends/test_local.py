@@ -10,6 +10,7 @@ import pytest
 
 from c2net.agent.backends import Backend, LocalBackend, Task, TaskStatus
 from c2net.model import JobState, Resources
+from tests.procs import pids_in_group
 
 S = JobState
 
@@ -79,27 +80,14 @@ def test_setup_runs_first_and_its_failure_stops_run(backend: LocalBackend) -> No
     assert b"never" not in backend.read_output(bid, 0)
 
 
-def _pids_in_group(pgid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                out.append(int(entry.name))
-    return out
-
-
 def test_cancel_kills_the_whole_process_group(backend: LocalBackend) -> None:
     bid = backend.submit(task(5, "sleep 600 & sleep 600 & wait"))
     time.sleep(0.3)
     pgid = int((backend.root / bid / "pid").read_text())
-    assert len(_pids_in_group(pgid)) >= 3  # wrapper, run.sh's bash, two sleeps
+    assert len(pids_in_group(pgid)) >= 3  # wrapper, run.sh's bash, two sleeps
     started = time.monotonic()
     backend.cancel(bid)
-    assert _pids_in_group(pgid) == []
+    assert pids_in_group(pgid) == []
     assert time.monotonic() - started < 5  # within the grace period (1 s) plus the kill
     assert wait_done(backend, bid).state is S.CANCELLED
     backend.cancel(bid)  # idempotent
@@ -110,7 +98,7 @@ def test_term_ignoring_job_is_killed(backend: LocalBackend) -> None:
     time.sleep(0.3)
     pgid = int((backend.root / bid / "pid").read_text())
     backend.cancel(bid)  # SIGTERM ignored by bash; SIGKILL after 1 s grace
-    assert _pids_in_group(pgid) == []
+    assert pids_in_group(pgid) == []
 
 
 def test_accelerator_slots_do_not_overlap_on_a_node(backend: LocalBackend) -> None:
@@ -145,3 +133,23 @@ def test_job_environment(backend: LocalBackend) -> None:
     lines = backend.read_output(bid, 0).decode().split()
     assert lines[:2] == ["111", "11"]  # job id is 100 + attempt in this file's builder
     assert os.path.samefile(lines[2], backend.root / bid)
+
+
+def test_time_limit_stops_the_job(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "w")
+    limited = Task(
+        attempt_id=1,
+        job_id=1,
+        name="t",
+        run="echo start; sleep 600",
+        setup="",
+        envs={},
+        resources=Resources(1, 1),
+        node=0,
+        workdir="",
+        time_limit_seconds=0.5,
+    )
+    st = wait_done(backend, backend.submit(limited))
+    # coreutils timeout sends TERM at the limit and exits 124
+    assert (st.state, st.exit_code) == (S.FAILED, 124)
+    assert st.reason.startswith("TIMEOUT: time limit 0.500s")

@@ -31,7 +31,7 @@ if [ -s setup.sh ]; then
     echo $rc > exit_code.tmp; date +%s.%N > ended_at; mv exit_code.tmp exit_code; exit $rc
   fi
 fi
-bash ./run.sh
+if [ -s time_limit ]; then timeout "$(cat time_limit)" bash ./run.sh; else bash ./run.sh; fi
 rc=$?
 echo $rc > exit_code.tmp; date +%s.%N > ended_at; mv exit_code.tmp exit_code
 exit $rc
@@ -112,6 +112,8 @@ class LocalBackend:
         (work / "setup.sh").write_text(task.setup + "\n" if task.setup else "")
         (work / "run.sh").write_text(task.run + "\n")
         (work / "wrapper.sh").write_text(_WRAPPER)
+        if task.time_limit_seconds:  # coreutils timeout: TERM at the limit, exit code 124
+            (work / "time_limit").write_text(f"{task.time_limit_seconds:.3f}s")
         env = dict(os.environ)
         env.update(task.envs)
         env.update(
@@ -154,7 +156,10 @@ class LocalBackend:
             code = int((work / "exit_code").read_text().strip() or "1")
             self._reap(backend_id)
             state = JobState.SUCCEEDED if code == 0 else JobState.FAILED
-            return TaskStatus(state, code, "" if code == 0 else f"exit code {code}", wall)
+            reason = "" if code == 0 else f"exit code {code}"
+            if code == 124 and (work / "time_limit").exists():
+                reason = f"TIMEOUT: time limit {(work / 'time_limit').read_text()} reached"
+            return TaskStatus(state, code, reason, wall)
         if self._alive(backend_id):
             return TaskStatus(JobState.RUNNING)
         self._reap(backend_id)
