@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from c2net.cli import demo, identity, jobs, money, services, simulate
+from c2net.cli import demo, identity, jobs, money, quotes, services, simulate
 
 __all__ = ["app", "main"]
 
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 services.register(app)
 jobs.register(app)
+quotes.register(app)
 demo.register(app)
 identity.register(app)
 simulate.register(app)

@@ -77,52 +77,6 @@ def build_spec(
         fail(str(exc), 2)
 
 
-def _catalog_quote(spec: JobSpec, files: list[str], top: int, as_json: bool) -> None:
-    """Rank offers straight from catalogue files: compare clouds before joining anything."""
-    from c2net.market.catalog import (
-        BUILTIN_CATALOGS,
-        OfferTable,
-        builtin_catalog,
-        rank_offers,
-        read_catalog,
-    )
-
-    try:
-        pool = OfferTable.concat(
-            builtin_catalog(f) if f in BUILTIN_CATALOGS else read_catalog(f) for f in files
-        )
-    except (OSError, ValueError, KeyError) as exc:
-        fail(f"--catalog: {exc}", 2)
-    ranked = rank_offers(pool, spec)
-    offers = [o.__dict__ for o in ranked.top(top)]
-    if as_json:
-        print_json({"offers": offers, "matching": len(ranked), "message": ranked.message})
-        return
-    t = table(
-        "CLOUD",
-        "REGION",
-        "INSTANCE",
-        "ACCEL",
-        "PRICE/H (USD)",
-        "EST. HOURS",
-        "EST. COST (USD)",
-        title=f"{len(ranked)} offers for {spec.resources.describe()}",
-    )
-    for o in offers:
-        t.add_row(
-            o["cloud"],
-            o["region"],
-            render.safe(o["instance_type"]),
-            f"{o['accelerator']}:{o['count']}" if o["accelerator"] else "-",
-            f"{o['price_per_hour']:.4f}",
-            f"{o['estimated_hours']:.2f}",
-            f"{o['estimated_cost']:.4f}",
-        )
-    console.print(t)
-    if ranked.message:
-        console.print(f"[yellow]No offer matches:[/] {render.safe(ranked.message)}")
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def submit(
@@ -170,52 +124,6 @@ def register(app: typer.Typer) -> None:
         else:
             job = render.safe(job)
             console.print(f"Submitted job [bold]{job['id']}[/] ({job['name']}): {job['state']}")
-
-    @app.command()
-    def quote(
-        spec_file: Annotated[str | None, typer.Argument(help="SPEC.yaml")] = None,
-        cpus: Annotated[float | None, typer.Option()] = None,
-        memory: Annotated[float | None, typer.Option()] = None,
-        gpus: Annotated[str | None, typer.Option()] = None,
-        region: Annotated[list[str] | None, typer.Option()] = None,
-        max_price: Annotated[float | None, typer.Option()] = None,
-        runtime: Annotated[float | None, typer.Option()] = None,
-        catalog: Annotated[
-            list[str] | None,
-            typer.Option(
-                help="rank offers from SkyPilot-style catalogue CSV files (or gcp, azure, lambda, "
-                "vast, alicloud, tencentcloud), with no gateway"
-            ),
-        ] = None,
-        top: Annotated[int, typer.Option(help="offers to show with --catalog")] = 10,
-        gateway: GatewayOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Ranked offers for a job, cheapest first, and why other centers are excluded."""
-        spec = build_spec(
-            spec_file,
-            ["true"] if not spec_file else None,
-            cpus=cpus,
-            memory=memory,
-            gpus=gpus,
-            regions=region,
-            max_price=max_price,
-            name=None,
-            runtime=runtime,
-            env=None,
-        )
-        if catalog:
-            _catalog_quote(spec, catalog, top, as_json)
-            return
-        from c2net.cli.money import MoneyClient, print_quote  # money imports this module
-
-        client = _client(gateway)
-        with MoneyClient(client.base_url, client.token) as money:
-            q = _call(money.quote_with_id, spec)
-        if as_json:
-            print_json(q)
-            return
-        print_quote(render.safe(q), f"Quote for {spec.resources.describe()}")
 
     @app.command("jobs")
     def list_jobs(
@@ -272,33 +180,6 @@ def register(app: typer.Typer) -> None:
                 f"started {render.when(a['started_at'])} ended {render.when(a['ended_at'])} "
                 f"{a['reason']}"
             )
-
-    @app.command()
-    def explain(job_id: int, gateway: GatewayOpt = None, as_json: JsonOpt = False) -> None:
-        """Per center: the filter that rejects the job, or its rank, price and estimated cost
-        (like condor_q -better-analyze)."""
-        out = _call(_client(gateway).explain, job_id)
-        if as_json:
-            print_json(out)
-            return
-        out = render.safe(out)
-        console.print(f"Job {job_id} is {render.state(out['state'])}: {out['reason']}")
-        t = table("CENTER", "HUB", "ROLE", "VERDICT", "PRICE/H", "EST. HOURS", "EST. COST")
-        for r in out["centers"]:
-            if r["code"] is None:
-                verdict = f"rank {r['rank']}" + ("" if r["available_now"] else " (busy)")
-            else:
-                verdict = f"[red]{r['filter'] or r['code']}[/]: {r['detail']}"
-            t.add_row(
-                r["center"],
-                r["hub"],
-                r["role"],
-                verdict,
-                "-" if r["price_per_hour"] is None else render.cost(r["price_per_hour"]),
-                "-" if r["estimated_hours"] is None else f"{r['estimated_hours']:.2f}",
-                "-" if r["estimated_cost"] is None else render.cost(r["estimated_cost"]),
-            )
-        console.print(t)
 
     @app.command()
     def logs(

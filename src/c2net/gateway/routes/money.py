@@ -1,5 +1,5 @@
-"""Money: balances, top-ups and refunds (operator or payment hook), the ledger, price plans,
-quotes with ids, orders (a job with a quote and a budget), statements and the market's events.
+"""Money: balances, top-ups and refunds (operator or payment hook), the ledger, price plans and
+the market's events (quotes and orders: routes/orders.py; statements: routes/statements.py).
 
 Who sees what: consumers their own account's money; providers their own revenue and their
 centers' price plans; operators everything. Agents none of it. Something a caller may not see
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 from collections.abc import Mapping
 from dataclasses import asdict
 from decimal import Decimal
@@ -21,18 +20,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from c2net.gateway.auth import Caller, owned_centers, require
 from c2net.gateway.deps import Gateway, gateway
-from c2net.gateway.schemas import ExclusionOut, JobOut, StrictIn
-from c2net.gateway.views import job_out
+from c2net.gateway.schemas import StrictIn
 from c2net.market.ledger import MarketSettings, TxnKind
-from c2net.market.quote import quote
-from c2net.market.statements import month_of
 from c2net.market.tariff import parse_tariff
-from c2net.market.usage import Terms, quantize, usage_lines
-from c2net.model import AccountKind, Principal, Role, parse_spec
-from c2net.store import Conflict, NotFound
-from c2net.store.ledger import QUOTE_TTL_SECONDS, Txn
+from c2net.model import AccountKind, Principal, Role
+from c2net.store import NotFound
+from c2net.store.ledger import Txn
 
-__all__ = ["router", "split_budget"]
+__all__ = ["account_id_for", "plain", "router"]
 
 router = APIRouter(prefix="/v1", tags=["money"])
 
@@ -109,49 +104,6 @@ class SettingsIn(StrictIn):
     brakes: bool | None = None
 
 
-class PeriodOut(BaseModel):
-    period: str
-    seconds: Decimal
-    price_per_hour: Decimal
-    cost: Decimal
-
-
-class QuotedOfferOut(BaseModel):
-    center: str
-    hub: str
-    region: str
-    role: str
-    price_per_hour: Decimal = Field(description="now, for the whole job")
-    estimated_hours: float
-    estimated_cost: Decimal = Field(description="time-of-use periods crossed included")
-    available_now: bool
-    estimated_start: float | None = Field(description="None: busy, cannot tell")
-    periods: list[PeriodOut]
-
-
-class QuotedOut(BaseModel):
-    quote_id: str
-    created_at: float
-    valid_until: float
-    valid_seconds: float
-    currency: str
-    runtime_hours: float
-    spot: bool
-    budget: Decimal | None
-    offers: list[QuotedOfferOut]
-    excluded: list[ExclusionOut]
-    message: str
-    warnings: list[str]
-
-
-class OrderIn(StrictIn):
-    spec: dict[str, Any]
-    quote: str | None = Field(
-        default=None, max_length=40, description="a quote id: its price is held"
-    )
-    budget: Fen | None = Field(default=None, description="a cap on the job's total cost")
-
-
 class EventOut(BaseModel):
     id: int
     at: float
@@ -170,33 +122,18 @@ class PaymentIn(StrictIn):
 # ---------------------------------------------------------------------------- helpers
 
 
-def split_budget(spec: Mapping[str, Any]) -> tuple[dict[str, Any], Decimal | None]:
-    """A spec without its `budget` (the market keeps it with the job), and the budget."""
-    data = dict(spec)
-    raw = data.pop("budget", None)
-    if raw is None:
-        return data, None
-    try:
-        budget = Decimal(str(raw))
-    except ArithmeticError:
-        raise HTTPException(422, f"budget: expected an amount, got {raw!r}") from None
-    if not budget.is_finite() or budget <= 0 or budget > MAX_BUDGET:
-        raise HTTPException(422, f"budget: must be an amount > 0 and <= {MAX_BUDGET}, got {raw!r}")
-    return data, quantize(budget, Decimal("0.01"))
-
-
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Statement data as JSON: amounts as exact decimal strings."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
-def _account_id(gw: Gateway, who: Principal, name: str | None) -> int:
+def account_id_for(gw: Gateway, who: Principal, name: str | None) -> int:
     """The account a request is about: the caller's own unless an operator names another."""
     if name is None or name == who.account:
         return who.account_id
@@ -260,7 +197,7 @@ def balance(
     gw: GW, who: Caller, account: Annotated[str | None, Query(max_length=64)] = None
 ) -> BalanceOut:
     require(who, *PEOPLE)
-    b = gw.store.balance(_account_id(gw, who, account), gw.clock.now())
+    b = gw.store.balance(account_id_for(gw, who, account), gw.clock.now())
     data = asdict(b)
     data.pop("account_id")
     return BalanceOut(**data)
@@ -270,7 +207,7 @@ def balance(
 def set_alert(gw: GW, who: Caller, body: AlertIn) -> BalanceOut:
     """The account's low-balance alert threshold (an event when funds drop below it)."""
     require(who, Role.CONSUMER, Role.OPERATOR)
-    account_id = _account_id(gw, who, body.account)
+    account_id = account_id_for(gw, who, body.account)
     gw.store.set_alert_threshold(account_id, body.threshold)
     data = asdict(gw.store.balance(account_id, gw.clock.now()))
     data.pop("account_id")
@@ -356,7 +293,7 @@ def ledger(
     if who.is_operator and account is None:
         txns = gw.store.transactions(limit=limit)
     else:
-        txns = gw.store.transactions(account_id=_account_id(gw, who, account), limit=limit)
+        txns = gw.store.transactions(account_id=account_id_for(gw, who, account), limit=limit)
     viewer = None if who.is_operator else who.account_id
     return [_txn_out(t, viewer) for t in txns]
 
@@ -403,165 +340,6 @@ def put_tariff(
         raise HTTPException(422, str(exc)) from None
     gw.store.set_tariff(center, tariff, gw.clock.now())
     return tariff.to_dict()
-
-
-# ---------------------------------------------------------------------------- quotes, orders
-
-
-@router.post("/quotes", status_code=201, response_model=QuotedOut)
-def create_quote(
-    gw: GW, who: Caller, body: Annotated[dict[str, Any], Body(description="a job spec")]
-) -> QuotedOut:
-    """The offers for a spec with a quote id: `POST /v1/orders` with it before `valid_until`
-    holds the quoted price (or today's, when lower)."""
-    require(who, *PEOPLE)
-    spec_data, budget = split_budget(body)
-    spec = parse_spec(spec_data)
-    now = gw.clock.now()
-    snapshot, _ = gw.store.snapshot(now)
-    q = quote(spec, snapshot)
-    offers: list[QuotedOfferOut] = []
-    stored: list[dict[str, Any]] = []
-    for o in q.offers:
-        tariff = gw.store.tariff(o.center)
-        price = quantize(Decimal(str(o.price_per_hour)))
-        base = quantize(price / tariff.multiplier_at(now), Decimal("0.0000000001"))
-        hours = o.estimated_cost / o.price_per_hour if o.price_per_hour > 0 else spec.runtime_hours
-        hours = min(hours, MAX_QUOTE_HOURS) if math.isfinite(hours) else MAX_QUOTE_HOURS
-        lines = usage_lines(Terms(base, tariff), now, hours * 3600.0)
-        offers.append(
-            QuotedOfferOut(
-                center=o.center,
-                hub=o.hub,
-                region=o.region,
-                role=o.role,
-                price_per_hour=price,
-                estimated_hours=round(hours, 6),
-                estimated_cost=sum((x.cost for x in lines), Decimal("0.000000")),
-                available_now=o.available_now,
-                estimated_start=now if o.available_now else None,
-                periods=[
-                    PeriodOut(
-                        period=x.period,
-                        seconds=x.seconds,
-                        price_per_hour=x.price_per_hour,
-                        cost=x.cost,
-                    )
-                    for x in lines
-                ],
-            )
-        )
-        stored.append(
-            {
-                "center": o.center,
-                "price_per_hour": str(price),
-                "base_hourly": str(base),
-                "tariff": tariff.to_dict(),
-            }
-        )
-    rec = gw.store.save_quote(who.account_id, spec_data, stored, now)
-    warnings = [
-        f"{o.center}: the estimate {o.estimated_cost} exceeds the budget {budget}"
-        for o in offers
-        if budget is not None and o.estimated_cost > budget
-    ]
-    return QuotedOut(
-        quote_id=rec.id,
-        created_at=rec.created_at,
-        valid_until=rec.expires_at,
-        valid_seconds=QUOTE_TTL_SECONDS,
-        currency="CNY",
-        runtime_hours=spec.runtime_hours,
-        spot=bool(getattr(spec, "spot", False)),
-        budget=budget,
-        offers=offers,
-        excluded=[
-            ExclusionOut(center=e.center, code=e.code.value, detail=e.detail) for e in q.excluded
-        ],
-        message=q.message,
-        warnings=warnings,
-    )
-
-
-@router.post("/orders", status_code=201, response_model=JobOut)
-def order(
-    gw: GW,
-    who: Caller,
-    body: OrderIn,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> JobOut:
-    """Submit a job with market terms: a quote id (its price is held if the job is placed
-    before the quote expires) and a budget (the job is stopped before it costs more)."""
-    require(who, Role.CONSUMER, Role.OPERATOR)
-    spec_data, spec_budget = split_budget(body.spec)
-    budget = body.budget if body.budget is not None else spec_budget
-    spec = parse_spec(spec_data)
-    now = gw.clock.now()
-    if body.quote:
-        rec = gw.store.quote_record(body.quote)
-        if rec.account_id != who.account_id:
-            raise NotFound(f"quote {body.quote} not found")
-        if rec.expires_at < now:
-            raise Conflict(
-                f"quote {body.quote} expired {now - rec.expires_at:.0f}s ago; ask for a new one"
-            )
-    job = gw.store.submit_order(
-        spec,
-        now,
-        idempotency_key,
-        account_id=who.account_id,
-        user_id=who.user_id,
-        budget=budget,
-        quote_id=body.quote,
-    )
-    gw.loop.wake()
-    return job_out(job, now)
-
-
-# ---------------------------------------------------------------------------- statements
-
-
-def _month(gw: Gateway, month: str | None) -> str:
-    return month or month_of(gw.clock.now())
-
-
-@router.get("/statements/bill")
-def bill_statement(
-    gw: GW,
-    who: Caller,
-    month: Annotated[str | None, Query(pattern=MONTH)] = None,
-    account: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
-    """A consumer's bill for a month: per job, attempt and time-of-use period, each line
-    price x seconds, adding up to the total."""
-    require(who, Role.CONSUMER, Role.OPERATOR)
-    b = gw.store.bill(_account_id(gw, who, account), _month(gw, month))
-    return dict(_plain(asdict(b) | {"total": b.total}))
-
-
-@router.get("/statements/settlement")
-def settlement_statement(
-    gw: GW,
-    who: Caller,
-    month: Annotated[str | None, Query(pattern=MONTH)] = None,
-    account: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
-    """A provider's settlement for a month: revenue per center and resource type, the
-    platform's fees, the net payable, payouts made and what is owed."""
-    require(who, Role.PROVIDER, Role.OPERATOR)
-    account_id = _account_id(gw, who, account)
-    s = gw.store.settlement(account_id, _month(gw, month))
-    return dict(_plain(asdict(s) | {"gross": s.gross, "fees": s.fees, "net": s.net}))
-
-
-@router.get("/statements/operator")
-def operator_statement(
-    gw: GW, who: Caller, month: Annotated[str | None, Query(pattern=MONTH)] = None
-) -> dict[str, Any]:
-    """The network's month: usage charged and waived, providers' revenue, fee income,
-    money in and out, and balances outstanding at its end."""
-    require(who, Role.OPERATOR)
-    return dict(_plain(asdict(gw.store.operator_summary(_month(gw, month)))))
 
 
 # ---------------------------------------------------------------------------- events
