@@ -46,10 +46,15 @@ class Cli:
         return int(job["id"])
 
 
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """The same network on each database: SQLite (embedded) and PostgreSQL (production)."""
     c = Cli(tmp_path_factory.mktemp("home"))
-    up = c("up", "--network", str(NETWORK), "--detach", timeout=90)
+    db: tuple[str, ...] = ()
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        db = ("--db", server.create_database("e2e_network"))
+    up = c("up", "--network", str(NETWORK), "--detach", *db, timeout=90)
     assert up.returncode == 0, up.stdout + up.stderr
     try:
         yield c

@@ -121,6 +121,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         port: Annotated[int, typer.Option(help="gateway port (0: a free one)")] = 0,
         detach: Annotated[bool, typer.Option(help="return once all centers are healthy")] = False,
+        db: Annotated[
+            str | None,
+            typer.Option(help="database URL (default: SQLite in the network's directory)"),
+        ] = None,
     ) -> None:
         """Start a gateway and one agent per center of a network on this machine."""
         state = up_file()
@@ -129,7 +133,9 @@ def register(app: typer.Typer) -> None:
             fail(f"a network is already up at {old.gateway}; run `c2net down` first")
         directory = home() / "network"
         try:
-            net = start_network(directory, network, port=port)
+            net = start_network(
+                directory, network, port=port, extra_server_args=("--db", db) if db else ()
+            )
         except (TimeoutError, ValueError, OSError) as exc:
             fail(f"could not start the network: {exc} (logs in {directory / 'logs'})")
         net.save(state)
