@@ -127,3 +127,11 @@ def test_agent_cut_off_past_its_lease_stops_its_copies(tmp_path: Path) -> None:
     finally:
         running.stop()
         next(servers, None)
+
+
+def test_spec_time_limit_reaches_the_backend(gateway: LiveGateway, agent: Running) -> None:
+    # 0.0003 h = 1.08 s: the local backend's `timeout` stops the sleep and exits 124
+    job = gateway.client.submit({"run": "sleep 600", "time_limit": 0.0003})
+    done = gateway.client.wait(job["id"], timeout=30)
+    assert (done["state"], done["exit_code"]) == ("FAILED", 124)
+    assert done["reason"].startswith("TIMEOUT: time limit 1.080s")
