@@ -27,7 +27,7 @@ from c2net.model import AccountKind, Principal, Role
 from c2net.store import NotFound
 from c2net.store.ledger import Txn
 
-__all__ = ["account_id_for", "plain", "router"]
+__all__ = ["GW", "PEOPLE", "Fen", "account_id_for", "plain", "router"]
 
 router = APIRouter(prefix="/v1", tags=["money"])
 
@@ -36,9 +36,6 @@ PEOPLE = (Role.CONSUMER, Role.PROVIDER, Role.OPERATOR)
 Fen = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 Amount = Annotated[Decimal, Field(ge=0, le=10**12)]
 CenterName = Annotated[str, Path(min_length=1, max_length=128)]
-MAX_BUDGET = Decimal(10**12)
-MAX_QUOTE_HOURS = 24 * 366 * 10.0  # estimates look ten years ahead at most
-MONTH = r"^\d{4}-\d{2}$"
 
 
 # ---------------------------------------------------------------------------- bodies

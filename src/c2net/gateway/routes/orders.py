@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path
+from fastapi import APIRouter, Body, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from c2net.gateway.auth import Caller, require
-from c2net.gateway.deps import Gateway, gateway
+from c2net.gateway.routes.money import GW, PEOPLE, Fen
 from c2net.gateway.schemas import ExclusionOut, JobOut, StrictIn
 from c2net.gateway.views import job_out
 from c2net.market.quote import quote
@@ -25,14 +25,8 @@ __all__ = ["router", "split_budget"]
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 
-GW = Annotated[Gateway, Depends(gateway)]
-PEOPLE = (Role.CONSUMER, Role.PROVIDER, Role.OPERATOR)
-Fen = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Amount = Annotated[Decimal, Field(ge=0, le=10**12)]
-CenterName = Annotated[str, Path(min_length=1, max_length=128)]
 MAX_BUDGET = Decimal(10**12)
 MAX_QUOTE_HOURS = 24 * 366 * 10.0  # estimates look ten years ahead at most
-MONTH = r"^\d{4}-\d{2}$"
 
 
 class PeriodOut(BaseModel):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import Field
+from fastapi import APIRouter, Query
 
 from c2net.gateway.auth import Caller, require
-from c2net.gateway.deps import Gateway, gateway
-from c2net.gateway.routes.money import account_id_for, plain
+from c2net.gateway.deps import Gateway
+from c2net.gateway.routes.money import GW, account_id_for, plain
 from c2net.market.statements import month_of
 from c2net.model import Role
 
@@ -19,13 +17,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["statements"])
 
-GW = Annotated[Gateway, Depends(gateway)]
-PEOPLE = (Role.CONSUMER, Role.PROVIDER, Role.OPERATOR)
-Fen = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Amount = Annotated[Decimal, Field(ge=0, le=10**12)]
-CenterName = Annotated[str, Path(min_length=1, max_length=128)]
-MAX_BUDGET = Decimal(10**12)
-MAX_QUOTE_HOURS = 24 * 366 * 10.0  # estimates look ten years ahead at most
 MONTH = r"^\d{4}-\d{2}$"
 
 
