@@ -28,6 +28,11 @@ def end_attempt(
     reason: str = "",
 ) -> None:
     row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().one()
+    preempted = row["preempted_reason"]
+    if preempted and state is not JobState.SUCCEEDED:
+        # stopped for on-demand work (or died on the way out): the consumer's risk, billed for
+        # what ran (market.ledger.billable), and the job goes back to the queue
+        state, reason = JobState.LOST, preempted
     started = row["started_at"]
     if wall_seconds is None:
         wall_seconds = max(now - started, 0.0) if started is not None else 0.0
@@ -54,7 +59,7 @@ def end_attempt(
     values: dict[str, Any] = {"updated_at": now, "exit_code": exit_code}
     if state is JobState.LOST and job["cancel_requested"]:
         values |= {"state": JobState.CANCELLED.value, "ended_at": now, "reason": reason}
-    elif state is JobState.LOST and tries <= job["max_retries"]:
+    elif state is JobState.LOST and (preempted or tries <= job["max_retries"]):
         values |= {
             "state": JobState.PENDING.value,
             "center": None,

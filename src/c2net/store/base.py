@@ -14,6 +14,7 @@ from c2net.model import (
     JobState,
     Resources,
 )
+from c2net.scheduler.topology import Network, builtin_network_matrix
 from c2net.store.database import is_memory, make_engine
 
 __all__ = ["Conflict", "NotFound", "StoreBase", "attempt_from_row"]
@@ -38,8 +39,11 @@ class StoreBase:
         retry_backoff: float = 1.0,
         retry_backoff_max: float = 60.0,
         migrate: bool | None = None,
+        network: Network | None = None,
     ) -> None:
         self.engine: Engine = make_engine(url, migrate=migrate)
+        # between hubs: round trips, bandwidth, egress price, carbon, PUE (default: built-in)
+        self.network = network if network is not None else builtin_network_matrix()
         self.heartbeat_timeout = heartbeat_timeout
         self.lease_seconds = lease_seconds
         # A lost attempt requeues its job while it has retries left, after a backoff that
@@ -48,6 +52,8 @@ class StoreBase:
         self.retry_backoff = retry_backoff
         self.retry_backoff_max = retry_backoff_max
         self._lock = threading.RLock()  # SQLite has one writer; keep ours in line
+        # per pending job, (reason, code, estimated start) as the last snapshot read them
+        self._said: dict[int, tuple[str, str | None, float | None]] = {}
         # An in-memory database is one connection shared by every thread: reads must not
         # interleave with a write transaction on it, so they take the lock too.
         self._shared_connection = is_memory(url)

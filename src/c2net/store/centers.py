@@ -131,7 +131,7 @@ class CenterRepo(StoreBase):
         backend_error: str = "",
     ) -> list[int]:
         """Record a heartbeat, renew the leases of the attempts the agent holds, and return the
-        attempts it must stop (cancelled, or no longer the job's live attempt).
+        attempts it must stop (cancelled, preempted, or no longer the job's live attempt).
 
         `free` is what the center's own scheduler reports free per node (work submitted to the
         cluster outside the network included); `backend_error` says the cluster cannot be
@@ -144,7 +144,10 @@ class CenterRepo(StoreBase):
             if done.rowcount == 0:
                 raise NotFound(f"center {center} is not registered")
             live = conn.execute(
-                select(attempts.c.id, jobs.c.cancel_requested)
+                select(
+                    attempts.c.id,
+                    jobs.c.cancel_requested | attempts.c.preempted_reason.is_not(None),
+                )
                 .join(jobs, jobs.c.id == attempts.c.job_id)
                 .where(attempts.c.center == center, attempts.c.state.in_([s.value for s in ACTIVE]))
             ).all()

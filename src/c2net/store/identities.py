@@ -7,13 +7,14 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from c2net.model import AccountKind, Principal, Role
 from c2net.store.base import Conflict, NotFound, StoreBase
 from c2net.store.schema import accounts, centers, tokens, users
 
-__all__ = ["Account", "IdentityRepo", "TokenInfo", "digest"]
+__all__ = ["POLICY_FIELDS", "Account", "IdentityRepo", "TokenInfo", "account_from_row", "digest"]
 
 TOKEN_PREFIX = "c2n_"
 
@@ -29,6 +30,14 @@ class Account:
     kind: AccountKind
     currency: str
     credit_limit: float
+    weight: float = 1.0  # fair share, relative to the other tenants
+    max_cpus: float | None = None  # quota: most in use at once (None: no limit)
+    max_memory_gb: float | None = None
+    max_accelerators: int | None = None
+    home: str = ""  # the hub its users sit near (interactive jobs stay close to it)
+
+
+POLICY_FIELDS = ("weight", "max_cpus", "max_memory_gb", "max_accelerators", "home")
 
 
 @dataclass(frozen=True)
@@ -74,14 +83,24 @@ class IdentityRepo(StoreBase):
             row = conn.execute(select(accounts).where(col == name_or_id)).mappings().first()
         if row is None:
             raise NotFound(f"account {name_or_id} not found")
-        return Account(
-            row["id"], row["name"], AccountKind(row["kind"]), row["currency"], row["credit_limit"]
-        )
+        return account_from_row(row)
 
     def accounts(self) -> list[Account]:
         with self._read() as conn:
-            ids = [r[0] for r in conn.execute(select(accounts.c.id).order_by(accounts.c.id))]
-        return [self.account(i) for i in ids]
+            rows = conn.execute(select(accounts).order_by(accounts.c.id)).mappings().all()
+        return [account_from_row(r) for r in rows]
+
+    def set_account_policy(self, name: str, **policy: float | int | str | None) -> Account:
+        """Change an account's scheduling policy: any of POLICY_FIELDS (a quota of None lifts
+        the limit). Takes effect from the next scheduling cycle."""
+        unknown = set(policy) - set(POLICY_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown account policy field(s): {', '.join(sorted(unknown))}")
+        with self._lock, self.engine.begin() as conn:
+            done = conn.execute(update(accounts).where(accounts.c.name == name).values(**policy))
+        if done.rowcount == 0:
+            raise NotFound(f"account {name} not found")
+        return self.account(name)
 
     def create_user(self, name: str, account: str, now: float) -> int:
         acct = self.account(account)
@@ -228,3 +247,14 @@ class IdentityRepo(StoreBase):
             return {
                 n: o for n, o in conn.execute(select(centers.c.name, centers.c.owner_account_id))
             }
+
+
+def account_from_row(row: RowMapping) -> Account:
+    return Account(
+        row["id"],
+        row["name"],
+        AccountKind(row["kind"]),
+        row["currency"],
+        row["credit_limit"],
+        *(row[f] for f in POLICY_FIELDS),
+    )

@@ -18,7 +18,18 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["accounts", "attempts", "centers", "jobs", "logs", "metadata", "tokens", "users"]
+__all__ = [
+    "accounts",
+    "attempts",
+    "centers",
+    "datasets",
+    "jobs",
+    "logs",
+    "metadata",
+    "pool_samples",
+    "tokens",
+    "users",
+]
 
 metadata = MetaData()
 
@@ -31,6 +42,12 @@ accounts = Table(
     Column("currency", String(8), nullable=False, default="CNY"),
     Column("credit_limit", Float, nullable=False, default=0.0),
     Column("created_at", Float, nullable=False),
+    # the scheduler's view of the tenant: fair-share weight, quota (None: no limit), home hub
+    Column("weight", Float, nullable=False, default=1.0, server_default="1.0"),
+    Column("max_cpus", Float),
+    Column("max_memory_gb", Float),
+    Column("max_accelerators", Integer),
+    Column("home", String(128), nullable=False, default="", server_default=""),
 )
 
 users = Table(
@@ -96,6 +113,8 @@ jobs = Table(
     Column("idempotency_key", String(128)),
     Column("account_id", Integer, ForeignKey("accounts.id"), index=True),
     Column("user_id", Integer, ForeignKey("users.id")),
+    Column("reason_code", String(32)),  # a pending job's main reason (plan.ReasonCode)
+    Column("estimated_start", Float),  # a pending job's estimated start (None: unknown)
     UniqueConstraint("account_id", "idempotency_key", name="uq_jobs_account_idempotency"),
 )
 
@@ -120,6 +139,8 @@ attempts = Table(
     Column("reason", Text, nullable=False, default=""),
     Column("backend_id", String(256), nullable=False, default=""),
     Column("log_size", Integer, nullable=False, default=0),
+    # set when the scheduler preempts this (spot) attempt: the agent stops it (SIGTERM, grace)
+    Column("preempted_reason", Text),
 )
 
 logs = Table(
@@ -132,6 +153,29 @@ logs = Table(
     Column("data", Text, nullable=False),
 )
 Index("ix_logs_job_offset", logs.c.job_id, logs.c.offset)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("name", String(128), primary_key=True),  # network-wide, like a bucket name
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("center", String(128), nullable=False),  # where it is stored
+    Column("size_gb", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+pool_samples = Table(  # utilization history, one row per center per sample
+    "pool_samples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("center", String(128), nullable=False),
+    Column("cpus", Float, nullable=False),
+    Column("cpus_used", Float, nullable=False),
+    Column("accelerators", Integer, nullable=False),
+    Column("accelerators_used", Integer, nullable=False),
+    Column("healthy", Boolean, nullable=False),
+)
 
 # ---------------------------------------------------------------- the market (money) tables
 # Amounts are whole millionths of a yuan (micro-yuan) in BigInteger columns: exact, and summed

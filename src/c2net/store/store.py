@@ -5,6 +5,7 @@ from __future__ import annotations
 from c2net.store.agents import AgentRepo
 from c2net.store.base import Conflict, NotFound
 from c2net.store.centers import CenterStatus
+from c2net.store.datasets import DatasetRepo
 from c2net.store.identities import IdentityRepo
 from c2net.store.jobs import JobRepo
 from c2net.store.ledger import LedgerRepo
@@ -13,5 +14,6 @@ from c2net.store.scheduling import SchedulingRepo
 __all__ = ["CenterStatus", "Conflict", "NotFound", "Store"]
 
 
-class Store(LedgerRepo, SchedulingRepo, JobRepo, AgentRepo, IdentityRepo):
-    """Centers, jobs, scheduling, the agents' side and identities, over one database."""
+class Store(LedgerRepo, SchedulingRepo, JobRepo, AgentRepo, IdentityRepo, DatasetRepo):
+    """Centers, jobs, scheduling, the agents' side, identities and datasets, over one
+    database."""
