@@ -144,6 +144,15 @@ class Client:
         out: JSON = self._call("POST", "/v1/accounts", json=body)
         return out
 
+    def accounts(self) -> list[JSON]:
+        out: list[JSON] = self._call("GET", "/v1/accounts")
+        return out
+
+    def set_account_policy(self, name: str, **policy: float | int | str | None) -> JSON:
+        """Weight, quotas (None lifts one) and home hub of an account."""
+        out: JSON = self._call("PATCH", f"/v1/accounts/{name}", json=policy)
+        return out
+
     def create_user(self, name: str, account: str) -> JSON:
         out: JSON = self._call("POST", "/v1/users", json={"name": name, "account": account})
         return out
@@ -165,6 +174,20 @@ class Client:
 
     def revoke_token(self, token_id: int) -> None:
         self._call("DELETE", f"/v1/tokens/{token_id}")
+
+    # ------------------------------------------------------------- datasets
+
+    def register_dataset(self, name: str, center: str, size_gb: float) -> JSON:
+        body = {"name": name, "center": center, "size_gb": size_gb}
+        out: JSON = self._call("POST", "/v1/datasets", json=body)
+        return out
+
+    def datasets(self) -> list[JSON]:
+        out: list[JSON] = self._call("GET", "/v1/datasets")
+        return out
+
+    def delete_dataset(self, name: str) -> None:
+        self._call("DELETE", f"/v1/datasets/{name}")
 
     # ------------------------------------------------------------- agents
 

@@ -135,3 +135,37 @@ def test_spec_time_limit_reaches_the_backend(gateway: LiveGateway, agent: Runnin
     done = gateway.client.wait(job["id"], timeout=30)
     assert (done["state"], done["exit_code"]) == ("FAILED", 124)
     assert done["reason"].startswith("TIMEOUT: time limit 1.080s")
+
+
+def test_on_demand_work_preempts_a_spot_job(gateway: LiveGateway, agent: Running) -> None:
+    """The scheduler's preemption reaches the process: SIGTERM, the job's own handler runs in
+    the grace period, the attempt ends billed as preempted and the job goes back to the queue,
+    while the on-demand job takes the devices."""
+    c = gateway.client
+    spot = c.submit(
+        {
+            "run": "trap 'echo got TERM; exit 143' TERM; echo started; "
+            "for i in $(seq 600); do sleep 0.1; done",
+            "resources": {"accelerators": "T4:2"},
+            "spot": True,
+        }
+    )
+    deadline = time.monotonic() + 20
+    while "started" not in c.logs(spot["id"])["data"]:
+        assert time.monotonic() < deadline, c.job(spot["id"])
+        time.sleep(0.1)
+    urgent = c.submit({"run": "echo urgent", "resources": {"accelerators": "T4:2"}})
+    assert c.wait(urgent["id"], timeout=30)["state"] == "SUCCEEDED"
+    job = c.job(spot["id"])
+    first = job["attempts"][0]
+    assert first["state"] == "LOST"
+    assert first["reason"] == f"preempted (spot) to make room for job {urgent['id']}"
+    assert first["billed"] and first["cost"] > 0  # the consumer's risk: billed for what ran
+    assert "got TERM" in c.logs(spot["id"])["data"]
+    # back in the queue, then placed again once the devices are free
+    assert job["state"] in ("PENDING", "ASSIGNED", "RUNNING")
+    deadline = time.monotonic() + 20
+    while len(c.job(spot["id"])["attempts"]) < 2:
+        assert time.monotonic() < deadline, c.job(spot["id"])
+        time.sleep(0.1)
+    c.cancel(spot["id"])

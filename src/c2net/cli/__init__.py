@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from c2net.cli import demo, identity, jobs, money, quotes, services, simulate
+from c2net.cli import data, demo, identity, jobs, money, quotes, services, simulate
 
 __all__ = ["app", "main"]
 
@@ -20,6 +20,7 @@ jobs.register(app)
 quotes.register(app)
 demo.register(app)
 identity.register(app)
+data.register(app)
 simulate.register(app)
 money.register(app)
 

@@ -9,7 +9,7 @@ import typer
 from c2net.cli import render
 from c2net.cli.config import resolve_gateway, save_credentials
 from c2net.cli.jobs import GatewayOpt, JsonOpt, _call, _client
-from c2net.cli.render import console, print_json, table
+from c2net.cli.render import console, fail, print_json, safe, table
 from c2net.client import Client
 
 __all__ = ["register"]
@@ -124,6 +124,88 @@ def account_create(
         print_json(out)
     else:
         console.print(f"account {out['name']} ({out['kind']}) created")
+
+
+def _quota(value: str | None, name: str) -> float | None:
+    """A quota option: a number, or `none` to lift the limit."""
+    if value is None or value.lower() == "none":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        fail(f"{name}: expected a number or `none`, got {value!r}", 2)
+    if number < 0:
+        fail(f"{name}: expected a number >= 0 or `none`, got {value!r}", 2)
+    return number
+
+
+@account_app.command("set")
+def account_set(
+    name: str,
+    weight: Annotated[float | None, typer.Option(help="fair-share weight (operators)")] = None,
+    max_cpus: Annotated[str | None, typer.Option(help="quota: cpus in use, or none")] = None,
+    max_memory_gb: Annotated[str | None, typer.Option(help="quota: memory GB, or none")] = None,
+    max_accelerators: Annotated[
+        str | None, typer.Option(help="quota: devices in use, or none")
+    ] = None,
+    home: Annotated[str | None, typer.Option(help="home hub ('' for none)")] = None,
+    gateway: GatewayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set an account's weight, quotas and home hub (a consumer may set its own home)."""
+    policy: dict[str, float | int | str | None] = {}
+    if weight is not None:
+        policy["weight"] = weight
+    for key, value in (("max_cpus", max_cpus), ("max_memory_gb", max_memory_gb)):
+        if value is not None:
+            policy[key] = _quota(value, f"--{key.replace('_', '-')}")
+    if max_accelerators is not None:
+        devices = _quota(max_accelerators, "--max-accelerators")
+        policy["max_accelerators"] = None if devices is None else int(devices)
+    if home is not None:
+        policy["home"] = home
+    if not policy:
+        fail(
+            "nothing to set: give --weight, --max-cpus, --max-memory-gb, "
+            "--max-accelerators or --home",
+            2,
+        )
+    client = _client(gateway)
+    out = _call(lambda: client.set_account_policy(name, **policy))
+    if as_json:
+        print_json(out)
+    else:
+        console.print(_policy_line(safe(out)))
+
+
+@account_app.command("list")
+def account_list(gateway: GatewayOpt = None, as_json: JsonOpt = False) -> None:
+    """Accounts with their weights, quotas and homes (operators: all; others: their own)."""
+    rows = _call(_client(gateway).accounts)
+    if as_json:
+        print_json(rows)
+        return
+    t = table("NAME", "KIND", "WEIGHT", "MAX CPUS", "MAX MEM GB", "MAX DEVICES", "HOME")
+    for a in safe(rows):
+        t.add_row(
+            a["name"],
+            a["kind"],
+            f"{a['weight']:g}",
+            *(_limit(a[k]) for k in ("max_cpus", "max_memory_gb", "max_accelerators")),
+            a["home"] or "-",
+        )
+    console.print(t)
+
+
+def _limit(value: object) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _policy_line(a: dict[str, object]) -> str:
+    quotas = ", ".join(
+        f"{k}={_limit(a[k])}" for k in ("max_cpus", "max_memory_gb", "max_accelerators")
+    )
+    return f"account {a['name']}: weight {a['weight']}, {quotas}, home {a['home'] or '-'}"
 
 
 @user_app.command("create")

@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
                 render.res(j["spec"]["resources"]),
                 f"{j['wall_seconds']:.1f}s",
                 render.cost(j["cost"]),
-                j["reason"] if j["state"] == "PENDING" else "",
+                _waiting(j) if j["state"] == "PENDING" else "",
             )
         console.print(t)
 
@@ -167,7 +167,10 @@ def register(app: typer.Typer) -> None:
             f"  resources: {render.res(j['spec']['resources'])}   run: {j['spec']['run']}"
         )
         if j["reason"]:
-            console.print(f"  reason: {j['reason']}")
+            code = f" [{j['reason_code']}]" if j.get("reason_code") else ""
+            console.print(f"  reason{code}: {j['reason']}")
+        if j.get("estimated_start") is not None:
+            console.print(f"  estimated start: {render.moment(j['estimated_start'])}")
         for e in j["exclusions"]:
             console.print(f"    {e['center']}: {e['detail']}")
         if j["exit_code"] is not None:
@@ -300,3 +303,11 @@ def print_bill(b: dict[str, Any]) -> None:
         f"[bold]Total {render.cost(b['total'], b['currency'])}[/] for "
         f"{b['wall_seconds']:.1f} billed seconds over {len(b['lines'])} attempts"
     )
+
+
+def _waiting(job: dict[str, Any]) -> str:
+    """A pending job's reason and, when known, its estimated start (like squeue --start)."""
+    start = job.get("estimated_start")
+    if start is None:
+        return str(job["reason"])
+    return f"{job['reason']}; estimated start {render.moment(start)}"

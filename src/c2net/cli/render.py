@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import typer
@@ -75,6 +75,11 @@ def res(r: dict[str, Any]) -> str:
 
 def when(ts: float | None) -> str:
     return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%H:%M:%S")
+
+
+def moment(ts: float) -> str:
+    """A date and time in UTC (like squeue --start)."""
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def cost(amount: float, currency: str = "CNY") -> str:

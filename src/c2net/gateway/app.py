@@ -17,7 +17,16 @@ from c2net.gateway.leader import Leadership, elect
 from c2net.gateway.limits import BodyLimit, RateLimit, TokenBuckets
 from c2net.gateway.loop import SchedulingLoop
 from c2net.gateway.metering import Metering
-from c2net.gateway.routes import agent, identity, jobs, market, money, orders, statements
+from c2net.gateway.routes import (
+    agent,
+    datasets,
+    identity,
+    jobs,
+    market,
+    money,
+    orders,
+    statements,
+)
 from c2net.model import IllegalTransition, SpecError
 from c2net.store import Conflict, NotFound, Store
 
@@ -95,6 +104,7 @@ def create_app(
         money.router,
         orders.router,
         statements.router,
+        datasets.router,
     ):
         app.include_router(router)
 

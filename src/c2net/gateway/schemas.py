@@ -79,6 +79,14 @@ class JobOut(BaseModel):
     state: JobState
     center: str | None
     reason: str
+    reason_code: str | None = Field(
+        description="while pending: the main reason it waits (UNHEALTHY, REGION, DATA, "
+        "LATENCY, NO_ACCELERATOR, NODE_TOO_SMALL, TOO_FEW_NODES, NO_PRICE, OVER_MAX_PRICE, "
+        "DEADLINE, QUOTA, BUSY)"
+    )
+    estimated_start: float | None = Field(
+        description="while pending: estimated start, seconds since the epoch (null: unknown)"
+    )
     exclusions: list[ExclusionOut]
     submitted_at: float
     ended_at: float | None

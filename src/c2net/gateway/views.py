@@ -41,6 +41,7 @@ def attempt_line(a: Attempt, job_name: str, now: float) -> BillLine:
         ended_at=a.ended_at,
         wall_seconds=_elapsed(a, now),
         price_per_hour=a.price_per_hour,
+        reason=a.reason,
     )
 
 
@@ -75,6 +76,8 @@ def job_out(job: Job, now: float, charged: Decimal | None = None) -> JobOut:
         state=job.state,
         center=job.center,
         reason=job.reason,
+        reason_code=job.reason_code.value if job.reason_code else None,
+        estimated_start=job.estimated_start,
         exclusions=[
             ExclusionOut(center=e.center, code=e.code.value, detail=e.detail)
             for e in job.exclusions

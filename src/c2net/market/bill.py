@@ -6,12 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from c2net.market.ledger import billable
 from c2net.market.pricing import attempt_cost
 
 __all__ = ["Bill", "BillLine", "make_line", "total"]
 
-# Attempts lost by the platform or a center are not billed (the user did not get the work).
-_UNBILLED_STATES = frozenset({"LOST"})
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,11 @@ def make_line(
     ended_at: float | None,
     wall_seconds: float,
     price_per_hour: float,
+    reason: str = "",
 ) -> BillLine:
-    billed = state not in _UNBILLED_STATES
+    """Attempts lost by the platform or a center are not billed (the user did not get the
+    work); a preempted spot attempt is (the same rule as the ledger's)."""
+    billed = billable(state, reason)
     cost = attempt_cost(price_per_hour, wall_seconds) if billed else Decimal("0.000000")
     return BillLine(
         job_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from c2net.model.plan import Exclusion
+from c2net.model.plan import Exclusion, ReasonCode
 from c2net.model.resources import Resources
 from c2net.model.spec import JobSpec
 
@@ -103,6 +103,8 @@ class Job:
     exclusions: tuple[Exclusion, ...] = ()  # the decision record behind `reason`
     log_size: int = 0
     account_id: int | None = None  # the consumer account that owns and pays for it
+    reason_code: ReasonCode | None = None  # while pending: the main reason it waits
+    estimated_start: float | None = None  # while pending: when it should start, if known
 
     @property
     def request(self) -> Resources:

@@ -145,6 +145,8 @@ class JobRepo(StoreBase):
             ),
             log_size=row["log_size"],
             account_id=row["account_id"],
+            reason_code=ReasonCode(row["reason_code"]) if row["reason_code"] else None,
+            estimated_start=row["estimated_start"],
         )
         return job
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -167,6 +166,8 @@ class SchedulingRepo(CenterRepo):
                         center=p.center,
                         updated_at=now,
                         reason=f"assigned to {p.center}",
+                        reason_code=None,
+                        estimated_start=None,
                         detail=[],
                     )
                 )
@@ -213,7 +214,7 @@ class SchedulingRepo(CenterRepo):
                     .values(reason=f"stopping: {pre.reason}", updated_at=now)
                 )
             for pend in plan.pending:
-                sentence, code = _sentence(pend), pend.code.value if pend.code else None
+                sentence, code = pend.message, pend.code.value if pend.code else None
                 if _same(self._said.get(pend.job_id), sentence, code, pend.estimated_start):
                     continue
                 conn.execute(
@@ -292,14 +293,6 @@ def _within(
 
 
 MAX_EXCLUSIONS = 50  # per job: the decision record behind its reason (`explain` has them all)
-
-
-def _sentence(pend: Pending) -> str:
-    """The reason, with the estimated start when the scheduler can tell (like squeue --start)."""
-    if pend.estimated_start is None:
-        return pend.message
-    when = datetime.fromtimestamp(pend.estimated_start, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{pend.message}; estimated start {when}"
 
 
 def _record(pend: Pending) -> list[dict[str, str]]:

@@ -38,6 +38,23 @@ class AccountOut(BaseModel):
     kind: AccountKind
     currency: str
     credit_limit: float
+    weight: float
+    max_cpus: float | None
+    max_memory_gb: float | None
+    max_accelerators: int | None
+    home: str
+
+
+class PolicyIn(StrictIn):
+    """Fields left out stay as they are; a quota set to null lifts the limit."""
+
+    weight: float | None = Field(default=None, gt=0, le=1e6, description="fair-share weight")
+    max_cpus: float | None = Field(default=None, ge=0, description="quota: cpus in use")
+    max_memory_gb: float | None = Field(default=None, ge=0, description="quota: memory GB")
+    max_accelerators: int | None = Field(default=None, ge=0, description="quota: devices")
+    home: str | None = Field(
+        default=None, max_length=128, description="the hub its users sit near ('' = none)"
+    )
 
 
 class UserIn(StrictIn):
@@ -92,6 +109,30 @@ def create_account(gw: GW, who: Caller, body: AccountIn) -> AccountOut:
 def list_accounts(gw: GW, who: Caller) -> list[AccountOut]:
     found = gw.store.accounts() if who.is_operator else [gw.store.account(who.account_id)]
     return [AccountOut(**a.__dict__) for a in found]
+
+
+@router.patch("/accounts/{name}", response_model=AccountOut)
+def set_policy(
+    gw: GW, who: Caller, name: Annotated[str, Path(pattern=NAME)], body: PolicyIn
+) -> AccountOut:
+    """An account's scheduling policy. Operators set weight, quotas and home; a consumer may
+    set its own account's home hub only."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("weight", 0.0) is None:
+        raise HTTPException(422, "weight: expected a positive number (null is not a weight)")
+    if not who.is_operator and (name != who.account or set(changes) - {"home"}):
+        raise HTTPException(403, "only operators set weights and quotas")
+    if "home" in changes:
+        changes["home"] = changes["home"] or ""
+    home = changes.get("home")
+    if home:
+        hubs = {s.center.hub for s in gw.store.centers(gw.clock.now())}
+        hubs |= set(gw.store.network.roles)
+        if home not in hubs:
+            known = ", ".join(sorted(hubs)) or "none yet"
+            raise HTTPException(422, f"home: unknown hub {home!r} (known: {known})")
+    a = gw.store.set_account_policy(name, **changes)
+    return AccountOut(**a.__dict__)
 
 
 @router.post("/users", status_code=201, response_model=TokenCreated)
