@@ -218,3 +218,14 @@ def test_job_queued_inside_the_cluster_shows_the_clusters_reason(
     assert job["state"] == "ASSIGNED"
     assert job["reason"] == "queued inside cpu-west: Resources"
     assert job["attempts"][0]["backend_id"] == "42"
+
+
+def test_a_deadline_no_center_can_meet_is_told_at_submit(gw: LiveGateway) -> None:
+    late = gw.client.submit({"run": "true", "runtime": 2, "deadline": 0.5})
+    assert late["state"] == "PENDING"  # queued all the same, as sbatch --deadline does
+    assert late["warning"].startswith("no center can finish it by its deadline: ")
+    assert "cpu-west" in late["warning"]
+    cycle(gw)
+    assert gw.client.job(late["id"])["reason_code"] == "DEADLINE"
+    fine = gw.client.submit({"run": "true", "runtime": 2, "deadline": 5})
+    assert fine["warning"] is None

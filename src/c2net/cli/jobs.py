@@ -124,6 +124,8 @@ def register(app: typer.Typer) -> None:
         else:
             job = render.safe(job)
             console.print(f"Submitted job [bold]{job['id']}[/] ({job['name']}): {job['state']}")
+            if job.get("warning"):
+                render.err_console.print(f"[yellow]warning:[/] {job['warning']}")
 
     @app.command("jobs")
     def list_jobs(

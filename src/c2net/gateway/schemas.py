@@ -100,6 +100,11 @@ class JobOut(BaseModel):
     )
     currency: str
     spec: dict[str, Any]
+    warning: str | None = Field(
+        default=None,
+        description="at submit: what stands in its way (e.g. a deadline no "
+        "center can meet); the job is queued all the same",
+    )
 
 
 class OfferOut(BaseModel):

@@ -12,7 +12,7 @@ from c2net.gateway.auth import Caller, job_visible, owned_centers, require
 from c2net.gateway.deps import Gateway, gateway
 from c2net.gateway.schemas import JobOut, LogsOut
 from c2net.gateway.views import job_out
-from c2net.model import Job, JobState, Role, parse_spec
+from c2net.model import Job, JobState, ReasonCode, Role, parse_spec
 from c2net.scheduler import QueuedJob
 from c2net.scheduler.explain import explain
 from c2net.store import NotFound
@@ -36,7 +36,26 @@ def submit(
         parsed, gw.clock.now(), idempotency_key, account_id=who.account_id, user_id=who.user_id
     )
     gw.loop.wake()
-    return job_out(job, gw.clock.now(), gw.store.job_charges([job.id]).get(job.id))
+    out = job_out(job, gw.clock.now(), gw.store.job_charges([job.id]).get(job.id))
+    if parsed.deadline_hours is not None:
+        out.warning = _late(gw, job)
+    return out
+
+
+def _late(gw: Gateway, job: Job) -> str | None:
+    """Said at submit: no center can finish the job by its deadline (it stays queued, as
+    sbatch --deadline accepts a job; the reason keeps saying why it waits)."""
+    now = gw.clock.now()
+    snapshot, _ = gw.store.snapshot(now)
+    rows = explain(snapshot, QueuedJob(job.id, job.spec, job.submitted_at), gw.loop.policy, now)
+    if any(r.rank is not None for r in rows):
+        return None
+    late = [r for r in rows if r.code is ReasonCode.DEADLINE]
+    if not late:
+        return None
+    return "no center can finish it by its deadline: " + "; ".join(
+        f"{r.center}: {r.detail}" for r in late[:5]
+    )
 
 
 @router.get("", response_model=list[JobOut])
