@@ -1,6 +1,7 @@
 """A real network for the dashboard's tests: a gateway on loopback and one in-thread agent per
 center of the built-in network (each with its own agent token), running jobs as local processes
-(accelerators emulated). `client` is consumer alice's, `admin` the operator's."""
+(accelerators emulated). `client` is consumer alice's, `admin` the operator's. The gateway
+samples the pool's utilization every half second (the history the pool page loads)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from c2net.agent import Agent
 from c2net.agent.backends import LocalBackend
 from c2net.client import Client
+from c2net.gateway.loop import SchedulingLoop
 from c2net.network import load_network, parse_center
 from c2net.store import Store
 from tests.fixtures.browser import browser, tab  # noqa: F401  (fixtures for this directory)
@@ -54,12 +56,14 @@ def start_agents(gw: LiveGateway, work: Path, interval: float = 0.25) -> list[Ag
     return agents
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
-    """The built-in eight-center network, live, shared by a test module, over a database file
-    as in production (SQLite in WAL mode, a connection per thread)."""
+    """The built-in eight-center network, live, shared by the dashboard's tests, over a
+    database file as in production (SQLite in WAL mode, a connection per thread)."""
     root = tmp_path_factory.mktemp("network")
     for gw in serve(Store(f"sqlite:///{root / 'gateway.db'}"), cycle_seconds=0.25):
+        loop: SchedulingLoop = gw.app_state.loop  # type: ignore[attr-defined]
+        loop.sample_seconds = 0.5  # utilization history: a sample every half second, not minute
         agents = start_agents(gw, root / "agents")
         try:
             yield LiveNetwork(gw, agents)

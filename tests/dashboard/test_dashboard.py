@@ -5,66 +5,31 @@ never against a number written here."""
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dashboard.conftest import LiveNetwork
+from tests.dashboard.pages import (
+    POLL_MS,
+    WAIT_MS,
+    money,
+    num,
+    open_page,
+    quiet,
+    signed_in,
+    unit_price,
+    wait_until,
+    yuan,
+)
 from tests.fixtures.browser import PHONE, Tab, screenshot
 
 pytestmark = pytest.mark.slow
-
-POLL_MS = 300  # the page's polling interval in these tests (?poll=)
-WAIT_MS = 30_000  # how long the page may take to show something (a deadline, not a threshold)
-ACTIVE = "PENDING,ASSIGNED,RUNNING"
-
-
-# The page's number formats (format.js), written out so the page can be compared with the API.
-def num(x: float) -> str:
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
-
-
-def money(x: float) -> str:
-    return f"¥{x:,.6f}"
-
-
-def unit_price(x: float) -> str:
-    text = f"{x:,.4f}"
-    while text.endswith("0") and len(text.split(".")[1]) > 2:
-        text = text[:-1]
-    return f"¥{text}"
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.1)
-
-
-def quiet(net: LiveNetwork) -> None:
-    """Wait until no job is pending or running, so the API's numbers hold still."""
-    wait_until(lambda: not net.admin.jobs(ACTIVE), "no job is active")
-
-
-def open_page(page: Page, net: LiveNetwork, route: str) -> None:
-    page.goto(f"{net.url}/?poll={POLL_MS}#/{route}")
-    expect(page.locator("#live")).to_have_text(re.compile("^live"), timeout=WAIT_MS)
-
-
-def signed_in(page: Page, token: str | None) -> Page:
-    """The page's browser context starts every document with this token stored, as the
-    sign-in form would leave it."""
-    page.context.add_init_script(f"localStorage.setItem('c2net.token', {json.dumps(token)})")
-    return page
 
 
 def test_pool_shows_every_center_as_the_api_does(network: LiveNetwork, tab: Tab) -> None:
@@ -199,7 +164,14 @@ def test_a_pending_job_says_why_and_can_be_cancelled(network: LiveNetwork, tab: 
     assert network.client.job(job["id"])["state"] == "CANCELLED"
 
 
+def balance(net: LiveNetwork) -> dict[str, Any]:
+    out: dict[str, Any] = net.client._call("GET", "/v1/balance")
+    return out
+
+
 def test_the_bill_page_matches_the_api_and_changes_live(network: LiveNetwork, tab: Tab) -> None:
+    topup = {"account": "alice", "amount": "100.00", "memo": "dashboard test"}
+    network.admin._call("POST", "/v1/topups", json=topup)
     first = network.client.submit({"name": "billed", "run": "sleep 0.5", "resources": {"cpus": 4}})
     network.client.wait(first["id"], timeout=30)
     quiet(network)
@@ -208,6 +180,11 @@ def test_the_bill_page_matches_the_api_and_changes_live(network: LiveNetwork, ta
     bill = network.client.bill()
     assert bill["total"] > 0
     expect(page.locator("#bill-total")).to_have_text(money(bill["total"]), timeout=WAIT_MS)
+    before = balance(network)  # alice's own account, in yuan (¥)
+    assert (before["account"], before["currency"]) == ("alice", "CNY")
+    expect(page.locator("#balance")).to_have_text(yuan(before["balance"]))
+    expect(page.locator("#credit-limit")).to_have_text(yuan(before["credit_limit"]))
+    expect(page.locator("#currency")).to_have_text("CNY (¥)")
     expect(page.locator("#bill-lines-total")).to_have_text(money(bill["total"]))
     expect(page.locator("table.lines tbody tr")).to_have_count(len(bill["lines"]))
     for center, amount in bill["by_center"].items():
@@ -223,6 +200,15 @@ def test_the_bill_page_matches_the_api_and_changes_live(network: LiveNetwork, ta
     assert after["total"] > bill["total"]
     expect(page.locator("#bill-total")).to_have_text(money(after["total"]), timeout=WAIT_MS)
     expect(page.locator("table.lines tbody tr")).to_have_count(len(after["lines"]))
+    # charges are rounded to the fen (a half-second job may cost nothing): a top-up moves it
+    network.admin._call("POST", "/v1/topups", json={"account": "alice", "amount": "5.25"})
+    now = balance(network)
+    assert now["balance"] != before["balance"]
+    expect(page.locator("#balance")).to_have_text(yuan(now["balance"]), timeout=WAIT_MS)
+    # fairness is for operators: the API refuses alice, and the page shows no such panel
+    alice = {"Authorization": f"Bearer {network.client.token}"}
+    assert httpx.get(f"{network.url}/v1/pool/fairness", headers=alice).status_code == 403
+    expect(page.locator("#fair-h")).to_be_hidden()
     assert page.evaluate("window.__sameDocument") is True
 
 

@@ -77,3 +77,9 @@ def test_a_consumer_sets_only_its_own_home(gw: LiveGateway) -> None:
     message = refused(422, gw.client.set_account_policy, "alice", home="atlantis")
     assert "unknown hub 'atlantis'" in message and "ningxia" in message
     assert "weight" in refused(422, gw.admin.set_account_policy, "alice", weight=0)
+
+
+def test_an_empty_policy_change_changes_nothing(gw: LiveGateway) -> None:
+    before = gw.admin.set_account_policy("alice", weight=2)
+    assert gw.admin.set_account_policy("alice") == before
+    refused(404, gw.admin.set_account_policy, "nobody", weight=1)

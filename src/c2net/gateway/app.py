@@ -25,6 +25,7 @@ from c2net.gateway.routes import (
     market,
     money,
     orders,
+    pool,
     statements,
 )
 from c2net.model import IllegalTransition, SpecError
@@ -104,6 +105,7 @@ def create_app(
         money.router,
         orders.router,
         statements.router,
+        pool.router,
         datasets.router,
     ):
         app.include_router(router)

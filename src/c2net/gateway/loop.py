@@ -1,10 +1,14 @@
 """The scheduling loop: expire leases, take a snapshot, schedule, commit. Every cycle and
-whenever a job arrives or capacity frees."""
+whenever a job arrives or capacity frees. After a cycle, the leader also records the pool's
+utilization when the last sample is `sample_seconds` old, and drops samples older than
+`keep_seconds` (the history behind GET /v1/pool/history)."""
 
 from __future__ import annotations
 
 import bisect
 import logging
+import math
+import os
 import random
 import threading
 import time
@@ -16,9 +20,35 @@ from c2net.model import Plan
 from c2net.scheduler import schedule
 from c2net.store import Store
 
-__all__ = ["CYCLE_BUCKETS", "CycleStats", "CycleTotals", "SchedulingLoop"]
+__all__ = [
+    "CYCLE_BUCKETS",
+    "KEEP_SECONDS",
+    "SAMPLE_SECONDS",
+    "CycleStats",
+    "CycleTotals",
+    "SchedulingLoop",
+]
 
 log = logging.getLogger("c2net.gateway.loop")
+
+
+def _seconds(variable: str, default: float) -> float:
+    """A duration from the environment (a gateway started by `c2net server`), else `default`."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise ValueError(f"{variable} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+# Utilization history: by default one sample of every center a minute, kept a week.
+SAMPLE_SECONDS = 60.0
+KEEP_SECONDS = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -63,11 +93,22 @@ class SchedulingLoop:
         policy: str = "cheapest",
         interval: float = 1.0,
         seed: int = 0,
+        sample_seconds: float | None = None,
+        keep_seconds: float | None = None,
     ) -> None:
+        """`sample_seconds` and `keep_seconds` default to the environment's
+        C2NET_POOL_SAMPLE_SECONDS and C2NET_POOL_KEEP_SECONDS, else SAMPLE_SECONDS and
+        KEEP_SECONDS."""
         self.store = store
         self.clock = clock
         self.policy = policy
         self.interval = interval
+        # utilization history: how often, and for how long
+        self.sample_seconds = sample_seconds or _seconds(
+            "C2NET_POOL_SAMPLE_SECONDS", SAMPLE_SECONDS
+        )
+        self.keep_seconds = keep_seconds or _seconds("C2NET_POOL_KEEP_SECONDS", KEEP_SECONDS)
+        self._sampled_at: float | None = None  # the newest sample (None: ask the store)
         self.rng = random.Random(seed)
         self.last: CycleStats | None = None
         self._totals = CycleTotals()
@@ -101,12 +142,42 @@ class SchedulingLoop:
         a fresh term: while no gateway ran the loop, agents may have been unable to renew."""
         leader = self.leadership.is_leader()
         if leader and not self.leading:
+            self._sampled_at = None  # another replica may have sampled while we did not lead
             extended = self.store.extend_leases(self.clock.now())
             log.info("leading the scheduling loop; %d live leases given a fresh term", extended)
         elif self.leading and not leader:
             log.warning("no longer leading the scheduling loop")
         self.leading = leader
         return leader
+
+    def sample(self) -> bool:
+        """Record the pool's utilization if the newest sample is `sample_seconds` old (or there
+        is none), and drop samples past `keep_seconds`. Returns whether it sampled."""
+        now = self.clock.now()
+        if self._sampled_at is None:
+            self._sampled_at = self.store.last_pool_sample()
+        if self._sampled_at is not None and now - self._sampled_at < self.sample_seconds:
+            return False
+        self.store.sample_pool(now, self.keep_seconds)
+        self._sampled_at = now
+        return True
+
+    def step(self) -> bool:
+        """One turn of the loop: if this replica leads, a cycle, then the utilization sample
+        when one is due. Returns whether it led."""
+        if not self.lead():
+            return False
+        try:
+            self.run_once()
+        except Exception:  # the loop must outlive one bad cycle; the next one retries
+            log.exception("scheduling cycle failed")
+            with self._totals_lock:
+                self._totals.failed += 1
+        try:
+            self.sample()
+        except Exception:  # a missed sample leaves a gap in the history, nothing more
+            log.exception("sampling the pool's utilization failed")
+        return True
 
     def wake(self) -> None:
         self._wake.set()
@@ -118,9 +189,8 @@ class SchedulingLoop:
             if self._stop.is_set():
                 break
             try:
-                if self.lead():
-                    self.run_once()
-            except Exception:  # the loop must outlive one bad cycle; the next one retries
+                self.step()
+            except Exception:  # leadership could not be checked (the database is away)
                 log.exception("scheduling cycle failed")
                 with self._totals_lock:
                     self._totals.failed += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
 
 from c2net.model import (
     TERMINAL,
@@ -61,16 +62,7 @@ class AgentRepo(StoreBase):
         """An agent's news about an attempt. Refused (Conflict) for an attempt the center does
         not hold any more, or for a move the state machine forbids."""
         with self._lock, self.engine.begin() as conn:
-            row = (
-                conn.execute(
-                    # locked: a report, a log chunk and lease expiry on other replicas queue up
-                    select(attempts).where(attempts.c.id == attempt_id).with_for_update()
-                )
-                .mappings()
-                .first()
-            )
-            if row is None or row["center"] != center:
-                raise NotFound(f"attempt {attempt_id} is not held by center {center}")
+            row = _held(conn, center, attempt_id)
             current = JobState(row["state"])
             if current in TERMINAL:
                 raise Conflict(f"attempt {attempt_id} already ended ({current}); lease not held")
@@ -122,16 +114,7 @@ class AgentRepo(StoreBase):
         """Append the attempt's output from `offset` (the agent's own count); a chunk sent twice
         is stored once. Returns the attempt's log size after the append."""
         with self._lock, self.engine.begin() as conn:
-            row = (
-                conn.execute(
-                    # locked: a report, a log chunk and lease expiry on other replicas queue up
-                    select(attempts).where(attempts.c.id == attempt_id).with_for_update()
-                )
-                .mappings()
-                .first()
-            )
-            if row is None or row["center"] != center:
-                raise NotFound(f"attempt {attempt_id} is not held by center {center}")
+            row = _held(conn, center, attempt_id)
             size = int(row["log_size"])
             if offset > size:
                 raise Conflict(
@@ -172,3 +155,16 @@ class AgentRepo(StoreBase):
             ).all()
         text = "".join(data[max(offset - start, 0) :] for start, data in chunks)
         return text, max(offset, 0) + len(text)
+
+
+def _held(conn: Connection, center: str, attempt_id: int) -> RowMapping:
+    """The attempt's row, locked (a report, a log chunk and lease expiry on other replicas
+    queue up behind it); NotFound unless `center` holds it."""
+    row = (
+        conn.execute(select(attempts).where(attempts.c.id == attempt_id).with_for_update())
+        .mappings()
+        .first()
+    )
+    if row is None or row["center"] != center:
+        raise NotFound(f"attempt {attempt_id} is not held by center {center}")
+    return row

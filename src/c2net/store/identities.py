@@ -96,6 +96,8 @@ class IdentityRepo(StoreBase):
         unknown = set(policy) - set(POLICY_FIELDS)
         if unknown:
             raise ValueError(f"unknown account policy field(s): {', '.join(sorted(unknown))}")
+        if not policy:  # nothing to change (an empty PATCH): the account as it is
+            return self.account(name)
         with self._lock, self.engine.begin() as conn:
             done = conn.execute(update(accounts).where(accounts.c.name == name).values(**policy))
         if done.rowcount == 0:

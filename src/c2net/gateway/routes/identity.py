@@ -49,9 +49,9 @@ class PolicyIn(StrictIn):
     """Fields left out stay as they are; a quota set to null lifts the limit."""
 
     weight: float | None = Field(default=None, gt=0, le=1e6, description="fair-share weight")
-    max_cpus: float | None = Field(default=None, ge=0, description="quota: cpus in use")
-    max_memory_gb: float | None = Field(default=None, ge=0, description="quota: memory GB")
-    max_accelerators: int | None = Field(default=None, ge=0, description="quota: devices")
+    max_cpus: float | None = Field(default=None, ge=0, le=1e9, description="quota: cpus")
+    max_memory_gb: float | None = Field(default=None, ge=0, le=1e12, description="quota: memory GB")
+    max_accelerators: int | None = Field(default=None, ge=0, le=10**9, description="quota: devices")
     home: str | None = Field(
         default=None, max_length=128, description="the hub its users sit near ('' = none)"
     )

@@ -110,3 +110,36 @@ export function bars({ items, format, label }) {
     ),
   );
 }
+
+/**
+ * Two bars per item on one scale (0..max of every value), as HTML:
+ * items [{label, values: [a, b]}], names ["share", "entitled"], classes for the two fills.
+ */
+export function pairedBars({ items, names, classes = ["", "west"], format, label }) {
+  const max = Math.max(...items.flatMap((i) => i.values), 0);
+  const width = (v) => `width:${max > 0 ? ((100 * v) / max).toFixed(1) : 0}%`;
+  return h(
+    "ul",
+    { class: "bars paired", "aria-label": label },
+    items.map((item) =>
+      h(
+        "li",
+        { dataset: { label: item.label } },
+        h("span", { class: "bar-label" }, item.label),
+        h(
+          "span",
+          { class: "bar-pair" },
+          item.values.map((v, k) =>
+            h("span", { class: "bar-track", title: `${names[k]}: ${format(v)}` },
+              h("span", { class: `bar-fill ${classes[k] || ""}`, style: width(v) })),
+          ),
+        ),
+        h(
+          "span",
+          { class: "bar-value num" },
+          item.values.map((v, k) => h("span", {}, `${names[k]} ${format(v)}`)),
+        ),
+      ),
+    ),
+  );
+}

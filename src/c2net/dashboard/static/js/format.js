@@ -13,20 +13,41 @@ export function pct(part, whole) {
   return `${Math.round((100 * part) / whole)}%`;
 }
 
+/** The sign in front of an amount: ¥ for CNY, or the code and a space. */
+export function symbol(currency = "CNY") {
+  return SYMBOLS[currency] ?? `${currency} `;
+}
+
 export function money(amount, currency = "CNY", places = 6) {
-  const symbol = SYMBOLS[currency] ?? `${currency} `;
   const f = new Intl.NumberFormat("en", {
     minimumFractionDigits: places,
     maximumFractionDigits: places,
   });
-  return `${symbol}${f.format(amount)}`;
+  return `${symbol(currency)}${f.format(amount)}`;
+}
+
+/**
+ * An exact amount as the API sends it (a decimal string such as "-1234.5"), with thousands
+ * separators and six places, without a trip through floating point.
+ */
+export function exact(text, currency = "CNY", places = 6) {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  if (!m || (m[3] || "").length > places) return money(Number(text), currency, places);
+  const [, sign, whole, frac = ""] = m;
+  const grouped = whole.replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${symbol(currency)}${sign}${grouped}.${frac.padEnd(places, "0")}`;
+}
+
+/** A fraction as a percentage with one decimal: 0.0625 -> "6.3%". */
+export function share(x) {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "–";
 }
 
 const unit = new Intl.NumberFormat("en", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
 
 /** A unit price: at least two decimals, up to four for prices below a cent. */
 export function price(amount, currency = "CNY") {
-  return `${SYMBOLS[currency] ?? `${currency} `}${unit.format(amount)}`;
+  return `${symbol(currency)}${unit.format(amount)}`;
 }
 
 function pad(n) {

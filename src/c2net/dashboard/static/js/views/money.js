@@ -1,9 +1,11 @@
-// Money: the bill as the API returns it for this token (a consumer's spend, a provider's
-// revenue, or the whole network's for an operator), by day, by center, by side, line by line.
+// Money: the signed-in account's balance; the bill as the API returns it for this token (a
+// consumer's spend, a provider's revenue, or the whole network's for an operator), by day, by
+// center, by side, line by line; and for operators, fairness across tenants.
 import { api } from "../api.js";
 import { bars, columnChart } from "../charts.js";
 import { alertBox, fill, h, table } from "../dom.js";
-import { day, duration, money, pct, price, stateClass, when } from "../format.js";
+import { day, duration, exact, money, pct, price, stateClass, symbol, when } from "../format.js";
+import { fairnessPanel } from "./fairness.js";
 
 const accTotal = (m) => Object.values(m || {}).reduce((a, b) => a + b, 0);
 
@@ -54,6 +56,29 @@ function lineRow(l, currency) {
   );
 }
 
+function balanceTiles(b) {
+  const cur = b.currency;
+  const owed = b.kind === "provider";
+  return [
+    h("div", { class: "tile" },
+      h("h3", {}, owed ? "Owed to you" : "Balance"),
+      h("p", { class: "big", id: "balance", dataset: { value: b.balance } }, exact(b.balance, cur)),
+      h("p", { class: "muted small" }, h("span", { id: "currency" }, `${cur} (${symbol(cur).trim()})`), ` · account ${b.account}`)),
+    h("div", { class: "tile" },
+      h("h3", {}, "Credit limit"),
+      h("p", { class: "big", id: "credit-limit", dataset: { value: b.credit_limit } }, exact(b.credit_limit, cur)),
+      h("p", { class: "muted small" }, "how far below zero it may go")),
+    h("div", { class: "tile" },
+      h("h3", {}, "Available"),
+      h("p", { class: "big", id: "available" }, exact(b.available, cur)),
+      h("p", { class: b.held ? "small bad" : "muted small" }, b.held || "balance + credit")),
+    h("div", { class: "tile" },
+      h("h3", {}, "Spending now"),
+      h("p", { class: "big" }, `${price(Number(b.burn_per_hour), cur)}/h`),
+      h("p", { class: "muted small" }, `alert below ${exact(b.alert_threshold, cur)}`)),
+  ];
+}
+
 function centersTable(bill, centers) {
   const rows = [...new Set([...Object.keys(bill.by_center), ...centers.map((c) => c.name)])].map((name) => {
     const c = centers.find((x) => x.name === name);
@@ -79,18 +104,19 @@ function centersTable(bill, centers) {
 export const moneyView = {
   title: () => "Money",
   mount(root) {
-    const st = { alert: h("div"), tiles: h("div", { class: "tiles" }), days: h("div"), centers: h("div"), sides: h("div"), table: h("div"), lines: h("div"), bill: null };
+    const st = { balance: h("div", { class: "tiles", "aria-label": "Balance" }), alert: h("div"), tiles: h("div", { class: "tiles" }), days: h("div"), centers: h("div"), sides: h("div"), table: h("div"), lines: h("div"), bill: null, fair: fairnessPanel() };
     fill(root,
       h("div", { class: "page-head" },
         h("h1", {}, "Money"),
         h("p", { class: "muted" }, "Metered per second at the price fixed when each attempt was placed. Attempts the network lost are never billed. What you see is what the API shows your token: your spend, your centers' revenue, or the whole network."),
       ),
-      st.alert, st.tiles,
+      st.balance, st.alert, st.tiles,
       h("div", { class: "split" },
         h("section", { class: "panel", "aria-labelledby": "days-h" }, h("h2", { id: "days-h" }, "By day (last 14 days)"), st.days),
         h("section", { class: "panel", "aria-labelledby": "bycenter-h" }, h("h2", { id: "bycenter-h" }, "By center"), st.centers, h("h3", { class: "sub" }, "East and west"), st.sides),
       ),
       h("section", { class: "panel", "aria-labelledby": "ops-h" }, h("h2", { id: "ops-h" }, "Centers: revenue and utilization"), st.table),
+      st.fair.el,
       h("section", { class: "panel", "aria-labelledby": "lines-h" },
         h("div", { class: "panel-head" },
           h("h2", { id: "lines-h" }, "Bill lines"),
@@ -100,13 +126,14 @@ export const moneyView = {
     return st;
   },
   async refresh(st, ctx) {
-    let bill;
-    try {
-      bill = await api("v1/bill");
-    } catch (err) {
+    const [balance, billRead] = await Promise.allSettled([api("v1/balance"), api("v1/bill"), st.fair.refresh()]);
+    fill(st.balance, balance.status === "fulfilled" ? balanceTiles(balance.value) : null);
+    if (billRead.status === "rejected") {
+      const err = billRead.reason;
       fill(st.alert, alertBox(err.explain ? err.explain() : String(err)));
       return;
     }
+    const bill = billRead.value;
     st.bill = bill;
     fill(st.alert);
     const cur = bill.currency;

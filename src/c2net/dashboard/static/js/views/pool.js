@@ -1,9 +1,10 @@
-// Pool: the hubs on the map, live utilization, every center with capacity, use, health and
-// prices, and how much of the work goes west.
+// Pool: the hubs on the map, utilization over time (the gateway's stored samples, then live),
+// every center with capacity, use, health and prices, and how much of the work goes west.
 import { api } from "../api.js";
 import { bars, lineChart, meter } from "../charts.js";
 import { alertBox, fill, h } from "../dom.js";
 import { ago, num, pct, price } from "../format.js";
+import { SPANS, StoredHistory } from "../history.js";
 import { poolMap } from "../map.js";
 
 const accTotal = (m) => Object.values(m || {}).reduce((a, b) => a + b, 0);
@@ -49,27 +50,42 @@ function westTile(centers, bill) {
   );
 }
 
-/** The chart's time span: since the first sample (at least three polls), at most ten minutes. */
-function span(history, pollMs) {
-  const first = history.length ? history[0].t : Date.now() / 1000;
-  return Math.min(Math.max((3 * pollMs) / 1000, Date.now() / 1000 - first), 600);
+/** The chart's time span: since the first point (at least three polls), at most `most`. */
+function span(points, pollMs, most) {
+  const first = points.length ? points[0].t : Date.now() / 1000;
+  return Math.min(Math.max((3 * pollMs) / 1000, Date.now() / 1000 - first), most);
 }
 
-function utilChart(history, pollMs) {
+function utilChart(past, live, pollMs) {
+  const points = past.points(live);
   const series = [
     ["CPUs", "cpu", (p) => p.cpu],
     ["Accelerators", "acc", (p) => p.acc],
     ["Memory", "mem", (p) => p.mem],
   ].map(([name, cls, f]) => ({
     name, cls,
-    points: history.map((p) => [p.t, f(p)[1] ? f(p)[0] / f(p)[1] : 0]),
+    points: points.filter((p) => f(p)).map((p) => [p.t, f(p)[1] ? f(p)[0] / f(p)[1] : 0]),
   }));
-  const last = history[history.length - 1];
-  const now = last ? series.map((x) => `${x.name} ${pct(x.points[x.points.length - 1][1], 1)}`).join(", ") : "no samples yet";
-  return h("div", {},
-    lineChart({ series, spanSeconds: span(history, pollMs), label: `Pool utilization since this page opened; now ${now}` }),
-    h("ul", { class: "legend" }, series.map((x) => h("li", {}, h("span", { class: `swatch ${x.cls}` }), x.name, " ", h("strong", {}, last ? pct(x.points[x.points.length - 1][1], 1) : "–")))),
+  const latest = (x) => (x.points.length ? pct(x.points[x.points.length - 1][1], 1) : "–");
+  const stored = past.stored;
+  const spanName = (SPANS.find(([s]) => s === past.span) || [0, `${past.span} s`])[1];
+  const label = `Pool utilization over the last ${spanName}: ${stored.length} samples stored by the gateway, then live; now ${series.map((x) => `${x.name} ${latest(x)}`).join(", ")}`;
+  return h("div", { id: "util-chart", dataset: { stored: stored.length, first: stored.length ? stored[0].t : "" } },
+    lineChart({ series, spanSeconds: span(points, pollMs, past.span), label }),
+    h("ul", { class: "legend" }, series.map((x) => h("li", {}, h("span", { class: `swatch ${x.cls}` }), x.name, " ", h("strong", {}, latest(x))))),
+    past.error ? h("p", { class: "muted small" }, `Stored history unavailable: ${past.error.explain ? past.error.explain() : past.error}`) : null,
   );
+}
+
+function spanPicker(st, ctx) {
+  return h("select", {
+    id: "util-span",
+    "aria-label": "Utilization time span",
+    onchange: (ev) => {
+      st.past.setSpan(Number(ev.target.value));
+      ctx.refresh();
+    },
+  }, SPANS.map(([seconds, name]) => h("option", { value: String(seconds), selected: seconds === st.past.span }, name)));
 }
 
 function usage(label, key, used, cap, unit = "") {
@@ -113,6 +129,7 @@ export const poolView = {
       chart: h("div"),
       roleBars: h("div"),
       cards: h("div", { class: "cards" }),
+      past: new StoredHistory(3600), // read from the gateway when the page opens
     };
     fill(root,
       h("div", { class: "page-head" }, h("h1", {}, "The pool"), h("p", { class: "muted" }, "Every center in the network, live. East hubs sit near demand; west hubs have cheap, green power.")),
@@ -121,8 +138,8 @@ export const poolView = {
       h("div", { class: "split" },
         h("section", { class: "panel", "aria-labelledby": "map-h" }, h("h2", { id: "map-h" }, "Hubs"), st.map),
         h("section", { class: "panel", "aria-labelledby": "util-h" },
-          h("h2", { id: "util-h" }, "Utilization"),
-          h("p", { class: "muted small" }, "Share of the pool's capacity held by jobs, sampled while this page is open."),
+          h("div", { class: "util-head" }, h("h2", { id: "util-h" }, "Utilization"), spanPicker(st, ctx)),
+          h("p", { class: "muted small" }, "Share of the pool's capacity held by jobs: CPUs and accelerators as the gateway samples them, then live; memory while this page is open."),
           st.chart,
           h("h3", { class: "sub" }, "East and west"),
           st.roleBars),
@@ -136,6 +153,7 @@ export const poolView = {
     const [active, bill] = await Promise.allSettled([
       api("v1/jobs?state=PENDING,ASSIGNED,RUNNING&limit=1000"),
       api("v1/bill"),
+      st.past.update(),
     ]);
     this.render(st, ctx, active.status === "fulfilled" ? active.value : null, bill.status === "fulfilled" ? bill.value : null);
   },
@@ -146,7 +164,7 @@ export const poolView = {
       fill(st.tiles);
       fill(st.cards, h("p", { class: "panel muted" }, ctx.centersError ? "" : "No center has registered yet. Start an agent: c2net agent --gateway URL --center FILE."));
       fill(st.map);
-      fill(st.chart, utilChart(ctx.history, ctx.poll));
+      fill(st.chart, utilChart(st.past, ctx.history, ctx.poll));
       return;
     }
     fill(st.tiles, tiles(centers, active, bill));
@@ -159,7 +177,7 @@ export const poolView = {
         h("li", {}, "size: CPUs")),
       unplaced.length ? h("p", { class: "muted small" }, `Not on the map: ${unplaced.map((c) => c.name).join(", ")}`) : null,
     );
-    fill(st.chart, utilChart(ctx.history, ctx.poll));
+    fill(st.chart, utilChart(st.past, ctx.history, ctx.poll));
     const byRole = (role, f) => centers.filter((c) => (c.role === "west") === (role === "west")).reduce((a, c) => a + f(c), 0);
     fill(st.roleBars, bars({
       label: "CPUs in use by side",
