@@ -147,3 +147,19 @@ def test_a_silent_center_is_unhealthy(gw: LiveGateway) -> None:
     assert m[("c2net_center_healthy", (("center", "cpu-west"),))] == 0
     assert m[("c2net_center_healthy", (("center", "gpu-east"),))] == 1
     assert m[("c2net_center_heartbeat_age_seconds", (("center", "cpu-west"),))] == 16
+
+
+def test_work_diverted_west_and_preemptions_are_counted(gw: LiveGateway) -> None:
+    gw.admin.set_account_policy("alice", home="yangtze-river-delta")  # an eastern hub
+    gw.consumer("wendy")
+    gw.admin.set_account_policy("wendy", home="ningxia")  # a western hub
+    wendy = gw._clients[-1]
+    gw.client.submit({"run": "true", "resources": {"cpus": 1}})  # cpu-west is cheapest
+    wendy.submit({"run": "true", "resources": {"cpus": 1}})
+    gw.client.submit({"run": "true", "resources": {"accelerators": "A100:1"}})  # only east
+    cycle(gw)
+    m = scrape(gw)
+    assert m[("c2net_scheduling_placements_total", ())] == 3
+    assert m[("c2net_scheduling_placements_west_total", ())] == 2
+    assert m[("c2net_scheduling_diverted_west_total", ())] == 1  # alice's, not wendy's
+    assert m[("c2net_scheduling_preemptions_total", ())] == 0

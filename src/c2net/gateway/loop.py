@@ -12,7 +12,7 @@ import os
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from c2net.clock import Clock
 from c2net.gateway.leader import Leadership, Solo
@@ -58,6 +58,9 @@ class CycleStats:
     queued: int
     placed: int
     lost: int
+    preempted: int = 0  # spot attempts the plan stops for on-demand work
+    placed_west: int = 0  # placements at western hubs (as planned)
+    diverted_west: int = 0  # ... of jobs whose consumers' home is not a western hub
 
 
 # Upper bounds (seconds) of the cycle-time histogram that /metrics exposes.
@@ -73,6 +76,9 @@ class CycleTotals:
     seconds: float = 0.0
     placed: int = 0
     lost: int = 0
+    preempted: int = 0
+    placed_west: int = 0
+    diverted_west: int = 0
     # cycles whose time was <= CYCLE_BUCKETS[i], not cumulative; the last slot is +Inf
     buckets: list[int] = field(default_factory=lambda: [0] * (len(CYCLE_BUCKETS) + 1))
 
@@ -81,6 +87,9 @@ class CycleTotals:
         self.seconds += stats.seconds
         self.placed += stats.placed
         self.lost += stats.lost
+        self.preempted += stats.preempted
+        self.placed_west += stats.placed_west
+        self.diverted_west += stats.diverted_west
         self.buckets[bisect.bisect_left(CYCLE_BUCKETS, stats.seconds)] += 1
 
 
@@ -126,7 +135,17 @@ class SchedulingLoop:
         snapshot, queue = self.store.snapshot(now)
         plan = schedule(snapshot, queue, self.policy, self.clock, self.rng)
         placed = self.store.commit(plan, now, fence=self.leadership.fence) if queue else 0
-        self.last = CycleStats(now, time.perf_counter() - started, len(queue), placed, len(lost))
+        stats = plan.stats
+        self.last = CycleStats(
+            now,
+            time.perf_counter() - started,
+            len(queue),
+            placed,
+            len(lost),
+            preempted=len(plan.preemptions),
+            placed_west=round(stats.get("west_share", 0.0) * stats.get("placed", 0.0)),
+            diverted_west=int(stats.get("diverted_west", 0.0)),
+        )
         with self._totals_lock:
             self._totals.add(self.last)
         return plan
@@ -135,7 +154,7 @@ class SchedulingLoop:
         """A consistent copy of the counters."""
         with self._totals_lock:
             t = self._totals
-            return CycleTotals(t.cycles, t.failed, t.seconds, t.placed, t.lost, list(t.buckets))
+            return replace(t, buckets=list(t.buckets))
 
     def lead(self) -> bool:
         """Whether this replica leads the loop now. On taking the lead, every live lease gets

@@ -139,6 +139,21 @@ def _scheduling(loop: SchedulingLoop) -> Iterator[Metric]:
         t.placed,
     )
     yield CounterMetricFamily(
+        "c2net_scheduling_preemptions",
+        "Spot attempts stopped to make room for on-demand work (SIGTERM, grace, requeue).",
+        t.preempted,
+    )
+    yield CounterMetricFamily(
+        "c2net_scheduling_placements_west",
+        "Placements at centers of western hubs (East Data, West Computing).",
+        t.placed_west,
+    )
+    yield CounterMetricFamily(
+        "c2net_scheduling_diverted_west",
+        "Placements at western hubs of jobs whose consumer's home hub is not western.",
+        t.diverted_west,
+    )
+    yield CounterMetricFamily(
         "c2net_scheduling_attempts_lost",
         "Attempts ended as LOST because their center stopped renewing the lease.",
         t.lost,
