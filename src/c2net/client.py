@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, Self
 
 import httpx
@@ -116,9 +117,13 @@ class Client:
         out: JSON = self._call("GET", f"/v1/jobs/{job_id}/explain")
         return out
 
-    def quote(self, spec: JobSpec | JSON) -> JSON:
-        body = spec.to_dict() if isinstance(spec, JobSpec) else spec
-        out: JSON = self._call("POST", "/v1/quote", json=body)
+    def quote(self, spec: JobSpec | JSON, budget: Decimal | None = None) -> JSON:
+        """The ranked offers for a spec, with a quote id: `submit --quote ID` (an order with
+        it) before `valid_until` holds the quoted prices."""
+        body = spec.to_dict() if isinstance(spec, JobSpec) else dict(spec)
+        if budget is not None:
+            body["budget"] = str(budget)
+        out: JSON = self._call("POST", "/v1/quotes", json=body)
         return out
 
     def centers(self) -> list[JSON]:

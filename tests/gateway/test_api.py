@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -94,11 +96,12 @@ def test_pending_job_shows_reason_and_exclusions(gw: LiveGateway) -> None:
 def test_quote_ranks_and_explains(gw: LiveGateway) -> None:
     q = gw.client.quote({"run": "x", "resources": {"cpus": 2, "memory": 4}, "runtime": 3})
     # cpu-west 2 x 0.1 + 4 x 0.01 = 0.24/h (x3 = 0.72); gpu-east 2 x 0.2 + 4 x 0.02 = 0.48/h
-    assert [(o["center"], o["price_per_hour"]) for o in q["offers"]] == [
-        ("cpu-west", pytest.approx(0.24)),
-        ("gpu-east", pytest.approx(0.48)),
+    assert [(o["center"], Decimal(o["price_per_hour"])) for o in q["offers"]] == [
+        ("cpu-west", Decimal("0.24")),
+        ("gpu-east", Decimal("0.48")),
     ]
-    assert q["offers"][0]["estimated_cost"] == pytest.approx(0.72)
+    assert Decimal(q["offers"][0]["estimated_cost"]) == Decimal("0.72")
+    assert q["quote_id"].startswith("q-")  # POST /v1/quotes: held by an order with it
     q = gw.client.quote({"run": "x", "resources": {"accelerators": "A100:1"}})
     assert [o["center"] for o in q["offers"]] == ["gpu-east"]
     assert q["excluded"][0]["center"] == "cpu-west"

@@ -162,7 +162,8 @@ MATRIX: list[tuple[str, str, Callable[[World], object], dict[str, int]]] = [
     ("GET", "/v1/jobs/{job}", lambda w: None, row(bob=404, pb=404, agent_a=404, agent_b=404)),
     ("GET", "/v1/jobs/{job}/logs", lambda w: None, row(bob=404, pb=404, agent_a=404, agent_b=404)),
     ("POST", "/v1/jobs/{fresh}/cancel", lambda w: None, row(bob=404, pa=403, pb=403)),
-    ("POST", "/v1/quote", lambda w: {"run": "true"}, row(agent_a=200, agent_b=200)),
+    # the deprecated alias of POST /v1/quotes: people ask for quotes, agents do not
+    ("POST", "/v1/quote", lambda w: {"run": "true"}, row()),
     ("GET", "/v1/centers", lambda w: None, row(agent_a=200, agent_b=200)),
     ("GET", "/v1/bill", lambda w: None, row()),
     (

@@ -25,6 +25,7 @@ import typer
 from typer.testing import CliRunner
 
 from c2net.cli import money as money_cli
+from c2net.cli import statements as statements_cli
 from c2net.cli.money import MoneyClient
 from c2net.client import C2netError, Client
 from c2net.clock import ManualClock
@@ -126,7 +127,7 @@ def test_top_up_quote_peak_and_valley_bill_settlement_and_fee(
 
     # 1. at 09:00, peak: 2.8 x 1.5 = ¥4.2/h; one hour quoted, all in peak = ¥4.20
     go_to(gw, agent, 15, 9)
-    q = alice.quote_with_id(JOB)
+    q = alice.quote(JOB)
     (offer,) = q["offers"]
     assert dec(offer["price_per_hour"]) == Decimal("4.2")
     assert dec(offer["estimated_cost"]) == Decimal("4.2")
@@ -136,7 +137,7 @@ def test_top_up_quote_peak_and_valley_bill_settlement_and_fee(
 
     # 2. at 23:30, valley: 2.8 x 0.5 = ¥1.4/h; one hour = ¥1.40
     go_to(gw, agent, 15, 23, 30)
-    q = alice.quote_with_id(JOB)
+    q = alice.quote(JOB)
     assert dec(q["offers"][0]["price_per_hour"]) == Decimal("1.4")
     valley = alice.order(JOB, quote=q["quote_id"])
     run_job(gw, agent, valley["id"], 3600)  # 1.4 x 3600 / 3600 = ¥1.40
@@ -144,7 +145,7 @@ def test_top_up_quote_peak_and_valley_bill_settlement_and_fee(
     # 3. from 06:30: half an hour of valley (¥1.4/h) then half an hour flat (¥2.8/h); the
     # quote says so: 1.4 x 0.5 + 2.8 x 0.5 = ¥2.10
     go_to(gw, agent, 16, 6, 30)
-    q = alice.quote_with_id(JOB)
+    q = alice.quote(JOB)
     periods = {p["period"]: (dec(p["seconds"]), dec(p["cost"])) for p in q["offers"][0]["periods"]}
     assert periods == {"valley": (1800, Decimal("0.7")), "flat": (1800, Decimal("1.4"))}
     assert dec(q["offers"][0]["estimated_cost"]) == Decimal("2.1")
@@ -220,7 +221,7 @@ def test_quote_holds_its_price_until_it_expires(
     gw: LiveGateway, agent: Client, admin: MoneyClient, alice: MoneyClient
 ) -> None:
     go_to(gw, agent, 15, 14)
-    q = alice.quote_with_id(JOB)  # ¥2.8/h
+    q = alice.quote(JOB)  # ¥2.8/h
     admin.tariff("cpu-west", TARIFF | {"flat_multiplier": 2})  # dearer: ¥5.6/h
     held = alice.order(JOB, quote=q["quote_id"])
     cycle(gw)
@@ -374,6 +375,7 @@ runner = CliRunner()
 def _cli() -> typer.Typer:
     app = typer.Typer()
     money_cli.register(app)
+    statements_cli.register(app)
     return app
 
 
@@ -412,6 +414,19 @@ def test_money_commands(
     assert [e["kind"] for e in json.loads(out.stdout)] == ["topup", "topup"]
     out = runner.invoke(app, ["settlement"])
     assert out.exit_code == 1 and "consumer token cannot" in out.output
+
+
+def test_events_print_messages_as_written(
+    gw: LiveGateway, alice: MoneyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message quoting a name someone chose prints as written, never as rich markup."""
+    account = gw.store.account("alice").id
+    gw.store.add_event(clock(gw).now(), account, "budget", "job 7 named [red]x[/red] [bold]")
+    monkeypatch.setenv("C2NET_GATEWAY", gw.url)
+    monkeypatch.setenv("C2NET_TOKEN", gw.client.token or "")
+    out = runner.invoke(_cli(), ["events"])
+    assert out.exit_code == 0, out.output
+    assert "job 7 named [red]x[/red] [bold]" in out.output
 
 
 def test_spot_pays_the_discounted_price_and_busy_centers_cost_more(

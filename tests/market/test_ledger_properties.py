@@ -9,7 +9,8 @@ a manual clock. After every step:
 - the bill lines (over the months touched) add up to the wallet's change from usage;
 - nothing lost is billed;
 - a job with a budget is never charged more than it;
-- an attempt settled at the flat center costs its price x seconds, to the fen.
+- an attempt settled at the flat center costs its price x seconds, to the fen;
+- an attempt placed away from its input data is charged its egress once: GB x price per GB.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ TOU = {
     "utilization_surcharge": {"above": 0.5, "max": 0.2},
 }
 CONSUMERS = {"a": 0.0, "b": 5.0}  # name: credit limit
+DATA_GB = 0.4  # dataset "d", held at the flat center; moving it costs 0.4 x 0.5 = 0.20
+EGRESS = Decimal("0.20")  # at the built-in network's 0.5 per GB
 
 
 class Market(RuleBasedStateMachine):
@@ -69,6 +72,7 @@ class Market(RuleBasedStateMachine):
         s.set_market_settings(self.now, fee_rate=Decimal("0.1"), brakes=True, grace_seconds=60)
         s.post_money(TxnKind.TOPUP, self.ids["a"], Decimal(20), self.now)
         s.post_money(TxnKind.TOPUP, self.ids["b"], Decimal(1), self.now)
+        s.register_dataset("d", self.ids["a"], "flat", DATA_GB, self.now)
         self.dead: set[str] = set()
         self.months = {month_of(self.now)}
 
@@ -114,9 +118,17 @@ class Market(RuleBasedStateMachine):
         cpus=st.integers(1, 8),
         spot=st.booleans(),
         budget=st.none() | st.integers(10, 500),
+        data=st.booleans(),
     )
-    def submit(self, who: str, cpus: int, spot: bool, budget: int | None) -> None:
-        spec = parse_spec({"run": "x", "resources": {"cpus": cpus, "memory": 2}, "spot": spot})
+    def submit(self, who: str, cpus: int, spot: bool, budget: int | None, data: bool) -> None:
+        spec = parse_spec(
+            {
+                "run": "x",
+                "resources": {"cpus": cpus, "memory": 2},
+                "spot": spot,
+                "inputs": ["d"] if data else [],
+            }
+        )
         self.store.submit_order(
             spec,
             self.now,
@@ -204,6 +216,7 @@ class Market(RuleBasedStateMachine):
         self._credit()
         self._bills()
         self._lost_and_flat(txns, jobs)
+        self._egress(txns, jobs)
         self._budgets(txns, jobs)
 
     def _balanced(self, txns: list[Txn]) -> None:
@@ -252,6 +265,26 @@ class Market(RuleBasedStateMachine):
                     )
                     seconds = Decimal(str(a.wall_seconds)).quantize(Decimal("0.001"))
                     assert gross == (Decimal(str(a.price_per_hour)) * seconds / 3600).quantize(FEN)
+
+    def _egress(self, txns: list[Txn], jobs: list[Job]) -> None:
+        """An attempt away from its input is charged its egress once (0.4 GB x 0.5 = 0.20,
+        reversed if it was lost); one at the data, or without inputs, none."""
+        egress: dict[int, list[Txn]] = {}
+        for t in txns:
+            if t.kind is TxnKind.EGRESS and t.attempt_id is not None:
+                egress.setdefault(t.attempt_id, []).append(t)
+        for job in jobs:
+            for a in job.attempts:
+                mine = egress.get(a.id, [])
+                if not job.spec.inputs or a.center == "flat":
+                    assert mine == [], a
+                    continue
+                (t,) = mine
+                gross = sum(
+                    (e.amount for e in t.entries if e.book in (Book.REVENUE, Book.FEES)),
+                    Decimal(0),
+                )
+                assert gross == EGRESS
 
     def _budgets(self, txns: list[Txn], jobs: list[Job]) -> None:
         """A job is never charged more than its budget."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from c2net.cli import data, demo, identity, jobs, money, quotes, services, simulate
+from c2net.cli import data, demo, identity, jobs, money, quotes, services, simulate, statements
 
 __all__ = ["app", "main"]
 
@@ -23,6 +23,7 @@ identity.register(app)
 data.register(app)
 simulate.register(app)
 money.register(app)
+statements.register(app)
 
 
 def main() -> None:

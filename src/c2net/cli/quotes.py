@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
 import typer
 
 from c2net.cli import render
 from c2net.cli.jobs import GatewayOpt, JsonOpt, _call, _client, build_spec
 from c2net.cli.render import console, fail, print_json, table
+from c2net.market.usage import yuan_text
 from c2net.model import JobSpec
 
-__all__ = ["register"]
+__all__ = ["print_quote", "register"]
 
 
 def _catalog_quote(spec: JobSpec, files: list[str], top: int, as_json: bool) -> None:
@@ -60,6 +62,58 @@ def _catalog_quote(spec: JobSpec, files: list[str], top: int, as_json: bool) -> 
         console.print(f"[yellow]No offer matches:[/] {render.safe(ranked.message)}")
 
 
+def _yuan(value: object) -> str:
+    return yuan_text(Decimal(str(value)))
+
+
+def _hardware(o: dict[str, Any]) -> str:
+    """`pool: A100:1 x 2 nodes`, or the pool and `cpu only`."""
+    per_node = f"{o['accelerator']}:{o['accelerator_count']}" if o["accelerator"] else "cpu only"
+    nodes = f" x {o['nodes']} nodes" if o["nodes"] > 1 else ""
+    return f"{o['pool']}: {per_node}{nodes}"
+
+
+def _cost(o: dict[str, Any]) -> str:
+    """The estimate, its time-of-use periods and the egress of inputs moved."""
+    parts = [
+        f"{p['period']} {Decimal(p['seconds']) / 3600:.2f}h@{_yuan(p['price_per_hour'])}"
+        for p in o["periods"]
+    ]
+    parts += [f"egress {e['gb']} GB@{_yuan(e['price_per_gb'])}" for e in o["egress"]]
+    return f"{_yuan(o['estimated_cost'])} ({', '.join(parts)})" if parts else "-"
+
+
+def print_quote(q: dict[str, Any], title: str) -> None:
+    """A quote as `POST /v1/quotes` answers it (escaped for rich markup by the caller)."""
+    t = table(
+        "CENTER", "HUB", "HARDWARE", "PRICE/H NOW", "EST. COST", "START", "CO2 KG", title=title
+    )
+    for o in q["offers"]:
+        t.add_row(
+            o["center"],
+            f"{o['hub']} ({o['role']})",
+            _hardware(o),
+            _yuan(o["price_per_hour"]),
+            _cost(o),
+            "now" if o["available_now"] else "busy",
+            f"{o['carbon_kg']:.3f}",
+        )
+    console.print(t)
+    for e in q["excluded"]:
+        console.print(f"  [dim]excluded[/] {e['center']}: {e['detail']}")
+    for w in q["warnings"]:
+        console.print(f"  [yellow]warning:[/] {w}")
+    if q["message"]:
+        console.print(f"[yellow]No center can run it now:[/] {q['message']}")
+    if q["estimated_start"] is not None:
+        console.print(f"  estimated start: {render.moment(q['estimated_start'])}")
+    console.print(
+        f"Quote [bold]{q['quote_id']}[/] holds these prices for {q['valid_seconds'] / 60:.0f} "
+        f"minutes (until {render.when(q['valid_until'])}): "
+        f"c2net submit --quote {q['quote_id']} ..."
+    )
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def quote(
@@ -97,15 +151,11 @@ def register(app: typer.Typer) -> None:
         if catalog:
             _catalog_quote(spec, catalog, top, as_json)
             return
-        from c2net.cli.money import MoneyClient, print_quote  # money imports this module
-
-        client = _client(gateway)
-        with MoneyClient(client.base_url, client.token) as money:
-            q = _call(money.quote_with_id, spec)
+        q = _call(_client(gateway).quote, spec)
         if as_json:
             print_json(q)
             return
-        print_quote(render.safe(q), f"Quote for {spec.resources.describe()}")
+        print_quote(render.safe(q), f"Quote for {render.safe(spec.resources.describe())}")
 
     @app.command()
     def explain(job_id: int, gateway: GatewayOpt = None, as_json: JsonOpt = False) -> None:

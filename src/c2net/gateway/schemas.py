@@ -22,8 +22,6 @@ __all__ = [
     "LeaseOut",
     "LogChunkIn",
     "LogsOut",
-    "OfferOut",
-    "QuoteOut",
     "RegisterIn",
     "RegisterOut",
     "ReportIn",
@@ -105,23 +103,6 @@ class JobOut(BaseModel):
         description="at submit: what stands in its way (e.g. a deadline no "
         "center can meet); the job is queued all the same",
     )
-
-
-class OfferOut(BaseModel):
-    center: str
-    hub: str
-    region: str
-    role: str
-    price_per_hour: float
-    estimated_cost: float
-    available_now: bool
-
-
-class QuoteOut(BaseModel):
-    runtime_hours: float
-    offers: list[OfferOut]
-    excluded: list[ExclusionOut]
-    message: str
 
 
 class CenterOut(BaseModel):

@@ -12,7 +12,6 @@ from c2net.market.pricing import attempt_cost
 __all__ = ["Bill", "BillLine", "make_line", "total"]
 
 
-
 @dataclass(frozen=True)
 class BillLine:
     job_id: int

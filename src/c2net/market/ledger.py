@@ -5,7 +5,8 @@ Books (each entry names one, and the account it belongs to when it has one):
 
 - `wallet`  a consumer's prepaid balance (top-ups in, usage out; may go down to minus the
             account's credit limit, never below);
-- `revenue` what the network owes a provider for compute sold at its centers;
+- `revenue` what the network owes a provider for compute sold at its centers (and data sent
+            out of them: egress);
 - `fees`    the platform's fee income (the operator's fee rate x usage);
 - `loss`    usage the platform absorbs: what a consumer could not be charged (past its credit
             or its job's budget during the brakes' grace period); the provider is paid anyway;
@@ -69,6 +70,7 @@ class TxnKind(StrEnum):
     PAYOUT = "payout"  # money paid to a provider
     USAGE = "usage"  # a running attempt metered so far (interim, to the millionth)
     SETTLE = "settle"  # an ended attempt's final charge (to the fen)
+    EGRESS = "egress"  # an attempt's input data moved from other centers (to the fen)
     REVERSAL = "reversal"  # undoes one earlier transaction, entry by entry
 
 

@@ -1,10 +1,24 @@
-"""Per-second metering: what an attempt costs at the price fixed when it was placed."""
+"""Prices now: a pool's unit prices under its centers' tariffs (time of use, utilization
+surcharge, spot discount), and per-second metering at a price fixed when an attempt was placed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-__all__ = ["CURRENCY_SYMBOLS", "attempt_cost", "money"]
+from c2net.market.tariff import Tariff
+from c2net.model import Prices, Resources
+from c2net.scheduler.snapshot import Snapshot
+
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "attempt_cost",
+    "money",
+    "priced_snapshot",
+    "scaled_prices",
+    "utilization",
+]
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
 _MICRO = Decimal("0.000001")
@@ -21,3 +35,47 @@ def attempt_cost(price_per_hour: float, wall_seconds: float) -> Decimal:
 def money(amount: Decimal | float, currency: str = "CNY", places: int = 4) -> str:
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
     return f"{symbol}{float(amount):,.{places}f}"
+
+
+def utilization(capacity: Resources, free: Resources) -> float:
+    """How busy a center is: its busiest resource's share in use (0..1)."""
+    parts = []
+    if capacity.cpus > 0:
+        parts.append(1 - free.cpus / capacity.cpus)
+    if capacity.memory_gb > 0:
+        parts.append(1 - free.memory_gb / capacity.memory_gb)
+    for name, total in capacity.accelerators.items():
+        if total > 0:
+            parts.append(1 - free.accelerators.get(name, 0) / total)
+    return min(max(max(parts, default=0.0), 0.0), 1.0)
+
+
+def scaled_prices(prices: Prices, factor: Decimal) -> Prices:
+    f = float(factor)
+    return Prices(
+        prices.cpu_hour * f,
+        prices.memory_gb_hour * f,
+        {k: v * f for k, v in prices.accelerator_hour.items()},
+        prices.currency,
+    )
+
+
+def priced_snapshot(snap: Snapshot, tariffs: Mapping[str, Tariff], now: float) -> Snapshot:
+    """The snapshot with each center's unit prices as they are now: x the time-of-use
+    multiplier x the utilization surcharge; spot prices x (1 - the spot discount)."""
+    if not tariffs:
+        return snap
+    new_centers = []
+    spot: dict[str, Prices] = dict(snap.prices.spot)
+    for center, free in zip(snap.centers, snap.node_free, strict=True):
+        tariff = tariffs.get(center.name)
+        if tariff is None:
+            new_centers.append(center)
+            continue
+        busy = utilization(center.capacity, Resources.total(free))
+        factor = tariff.multiplier_at(now) * tariff.surcharge_factor(busy)
+        now_prices = scaled_prices(center.prices, factor)
+        new_centers.append(replace(center, prices=now_prices))
+        if tariff.spot_discount > 0:
+            spot[center.name] = scaled_prices(center.prices, factor * tariff.spot_factor())
+    return replace(snap, centers=tuple(new_centers), prices=replace(snap.prices, spot=spot))

@@ -12,7 +12,7 @@ A center file may carry a `tariff:` section::
       flat_multiplier: 1.0
       spot_discount: 0.3               # spot jobs pay 70% of the on-demand price
       utilization_surcharge: {above: 0.7, max: 0.3}   # +0..30% from 70% busy to 100%
-      egress_gb: 0.5                   # per GB leaving the center
+      egress_gb: 0.5                   # per GB leaving the center (absent: the network's)
 
 Pure: no I/O, no clock; times are seconds since the epoch passed in.
 """
@@ -102,7 +102,7 @@ class Tariff:
     flat_multiplier: Decimal = Decimal(1)
     spot_discount: Decimal = Decimal(0)
     surcharge: Surcharge | None = None
-    egress_gb: Decimal = Decimal(0)
+    egress_gb: Decimal | None = None  # per GB sent out of the center; None: the network's price
 
     @property
     def zone(self) -> ZoneInfo:
@@ -187,8 +187,9 @@ class Tariff:
             ],
             "flat_multiplier": str(self.flat_multiplier),
             "spot_discount": str(self.spot_discount),
-            "egress_gb": str(self.egress_gb),
         }
+        if self.egress_gb is not None:
+            out["egress_gb"] = str(self.egress_gb)
         if self.surcharge is not None:
             out["utilization_surcharge"] = {
                 "above": str(self.surcharge.above),
@@ -282,7 +283,7 @@ def parse_tariff(data: Mapping[str, Any] | None) -> Tariff:
             data.get("spot_discount", 0), "spot_discount", low=Decimal(0), high=Decimal("0.99")
         ),
         surcharge=surcharge,
-        egress_gb=_decimal(
-            data.get("egress_gb", 0), "egress_gb", low=Decimal(0), high=Decimal(1_000_000)
-        ),
+        egress_gb=None
+        if data.get("egress_gb") is None
+        else _decimal(data["egress_gb"], "egress_gb", low=Decimal(0), high=Decimal(1_000_000)),
     )

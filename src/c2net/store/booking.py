@@ -1,266 +1,51 @@
-"""Booking: the ledger's rows inside a caller's transaction. Money movements, an attempt's
-usage metered while it runs and settled when it ends, stops and notices.
+"""Booking an attempt's charges inside a caller's transaction: the egress of its inputs when it
+is placed, its usage metered while it runs, and its settlement when it ends.
 
 Every function takes an open Connection, so an attempt's end and its settlement commit together
-(end_attempt calls settle_attempt). The rules (what the entries are) live in
-c2net.market.ledger and c2net.market.usage; balances are sums of entries, never stored.
+(c2net.store.attempts.end_attempt calls settle_attempt), and so do a placement and its egress.
+The rules (what the entries are) live in c2net.market.ledger, c2net.market.usage and
+c2net.market.egress; the ledger's rows in c2net.store.books.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
-from c2net.market.ledger import (
-    Book,
-    Entry,
-    MarketSettings,
-    TxnKind,
-    billable,
-    cap_charge,
-    is_balanced,
-    reversal,
-    usage_entries,
-)
+from c2net.market.egress import EgressLine, egress_entries, egress_lines, egress_price
+from c2net.market.ledger import Book, TxnKind, billable, cap_charge, usage_entries
 from c2net.market.tariff import Tariff, parse_tariff
-from c2net.market.usage import FEN, MICRO, Terms, quantize, usage_lines, yuan_text
-from c2net.model import ACTIVE, AccountKind, JobState
-from c2net.store.schema import (
-    accounts,
-    attempt_terms,
-    attempts,
-    center_tariffs,
-    centers,
-    job_terms,
-    jobs,
-    ledger_entries,
-    ledger_txns,
-    logs,
-    market_events,
-    market_settings,
+from c2net.market.usage import FEN, MICRO, Terms, UsageLine, usage_lines
+from c2net.model import JobState
+from c2net.scheduler import Dataset
+from c2net.store.books import (
+    CHARGES,
+    budget_of,
+    charged_so_far,
+    credit_limit_of,
+    dec,
+    entries_of,
+    is_consumer,
+    live_charges,
+    post,
+    reverse_txn,
+    settings_of,
+    wallet,
 )
+from c2net.store.events import market_stop_reason
+from c2net.store.schema import attempt_terms, attempts, centers, datasets, jobs
 
 __all__ = [
-    "add_event",
-    "budget_of",
-    "burn_per_account",
-    "charged_so_far",
-    "credit_limit_of",
-    "dec",
-    "entries_of",
-    "from_micro",
-    "is_consumer",
-    "live_charges",
-    "market_stop_reason",
+    "book_egress",
+    "market_stop_reason",  # c2net.store.attempts reads it here with settle_attempt
     "meter_attempt",
-    "post",
-    "reverse_txn",
-    "set_job_terms",
-    "settings_of",
     "settle_attempt",
-    "shortfall",
-    "stop_job",
-    "tariffs_of",
     "terms_of",
-    "to_micro",
-    "wallet",
 ]
-
-_CHARGES = (TxnKind.USAGE.value, TxnKind.SETTLE.value)
-
-
-# ---------------------------------------------------------------------------- conversions
-
-
-def to_micro(amount: Decimal) -> int:
-    return int(quantize(amount, MICRO).scaleb(6))
-
-
-def from_micro(micro: int | None) -> Decimal:
-    return quantize(Decimal(micro or 0).scaleb(-6), MICRO)
-
-
-def dec(value: object) -> Decimal:
-    return Decimal(str(value))
-
-
-# ---------------------------------------------------------------------------- connection level
-
-
-def settings_of(conn: Connection) -> MarketSettings:
-    row = (
-        conn.execute(select(market_settings).order_by(market_settings.c.id.desc()).limit(1))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        return MarketSettings()
-    return MarketSettings(
-        fee_rate=dec(row["fee_rate"]),
-        alert_threshold=from_micro(row["alert_micro"]),
-        grace_seconds=row["grace_seconds"],
-        brakes=bool(row["brakes"]),
-    )
-
-
-def post(
-    conn: Connection,
-    now: float,
-    kind: TxnKind,
-    entries: Sequence[Entry],
-    *,
-    account_id: int | None = None,
-    job_id: int | None = None,
-    attempt_id: int | None = None,
-    reverses: int | None = None,
-    reference: str | None = None,
-    memo: str = "",
-    detail: Mapping[str, Any] | None = None,
-    user_id: int | None = None,
-) -> int:
-    """Append one balanced transaction; refuses an unbalanced one."""
-    if not is_balanced(entries):
-        raise ValueError(f"unbalanced {kind} transaction: {entries}")
-    result = conn.execute(
-        insert(ledger_txns).values(
-            at=now,
-            kind=kind.value,
-            account_id=account_id,
-            job_id=job_id,
-            attempt_id=attempt_id,
-            reverses=reverses,
-            reference=reference,
-            memo=memo,
-            detail=dict(detail or {}),
-            user_id=user_id,
-        )
-    )
-    key = result.inserted_primary_key
-    assert key is not None
-    txn_id = int(key[0])
-    if entries:
-        conn.execute(
-            insert(ledger_entries),
-            [
-                {
-                    "txn_id": txn_id,
-                    "book": e.book.value,
-                    "account_id": e.account_id,
-                    "center": e.center,
-                    "resource": e.resource,
-                    "amount_micro": to_micro(e.amount),
-                }
-                for e in entries
-            ],
-        )
-    return txn_id
-
-
-def entries_of(conn: Connection, txn_ids: Sequence[int]) -> dict[int, list[Entry]]:
-    out: dict[int, list[Entry]] = {t: [] for t in txn_ids}
-    if not txn_ids:
-        return out
-    rows = conn.execute(
-        select(ledger_entries)
-        .where(ledger_entries.c.txn_id.in_(list(txn_ids)))
-        .order_by(ledger_entries.c.id)
-    ).mappings()
-    for r in rows:
-        out[r["txn_id"]].append(
-            Entry(
-                Book(r["book"]),
-                from_micro(r["amount_micro"]),
-                r["account_id"],
-                r["center"],
-                r["resource"],
-            )
-        )
-    return out
-
-
-def live_charges(conn: Connection, attempt_id: int) -> list[int]:
-    """The attempt's usage and settlement transactions not reversed yet."""
-    reversed_ids = select(ledger_txns.c.reverses).where(ledger_txns.c.reverses.is_not(None))
-    return [
-        r[0]
-        for r in conn.execute(
-            select(ledger_txns.c.id).where(
-                ledger_txns.c.attempt_id == attempt_id,
-                ledger_txns.c.kind.in_(_CHARGES),
-                ledger_txns.c.id.not_in(reversed_ids),
-            )
-        )
-    ]
-
-
-def reverse_txn(conn: Connection, txn_id: int, now: float, memo: str) -> None:
-    row = conn.execute(select(ledger_txns).where(ledger_txns.c.id == txn_id)).mappings().one()
-    post(
-        conn,
-        now,
-        TxnKind.REVERSAL,
-        reversal(entries_of(conn, [txn_id])[txn_id]),
-        account_id=row["account_id"],
-        job_id=row["job_id"],
-        attempt_id=row["attempt_id"],
-        reverses=txn_id,
-        memo=memo,
-    )
-
-
-def wallet(conn: Connection, account_id: int) -> Decimal:
-    total = conn.execute(
-        select(func.coalesce(func.sum(ledger_entries.c.amount_micro), 0)).where(
-            ledger_entries.c.book == Book.WALLET.value, ledger_entries.c.account_id == account_id
-        )
-    ).scalar_one()
-    return from_micro(int(total))
-
-
-def credit_limit_of(conn: Connection, account_id: int) -> Decimal:
-    limit = conn.execute(
-        select(accounts.c.credit_limit).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
-    return quantize(dec(limit or 0.0), MICRO)
-
-
-def charged_so_far(conn: Connection, job_id: int, *, except_attempt: int | None = None) -> Decimal:
-    """What the job's consumer has been charged so far (live usage and settlements)."""
-    reversed_ids = select(ledger_txns.c.reverses).where(ledger_txns.c.reverses.is_not(None))
-    query = (
-        select(func.coalesce(func.sum(ledger_entries.c.amount_micro), 0))
-        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
-        .where(
-            ledger_txns.c.job_id == job_id,
-            ledger_txns.c.kind.in_(_CHARGES),
-            ledger_txns.c.id.not_in(reversed_ids),
-            ledger_entries.c.book == Book.WALLET.value,
-        )
-    )
-    if except_attempt is not None:
-        query = query.where(ledger_txns.c.attempt_id != except_attempt)
-    return -from_micro(int(conn.execute(query).scalar_one()))
-
-
-def budget_of(conn: Connection, job_id: int) -> Decimal | None:
-    """The job's budget: from its market terms, or a `budget` in its spec."""
-    micro = conn.execute(
-        select(job_terms.c.budget_micro).where(job_terms.c.job_id == job_id)
-    ).scalar_one_or_none()
-    if micro is not None:
-        return from_micro(micro)
-    spec = conn.execute(select(jobs.c.spec).where(jobs.c.id == job_id)).scalar_one_or_none()
-    raw = spec.get("budget") if isinstance(spec, Mapping) else None
-    return None if raw is None else quantize(dec(raw), MICRO)
-
-
-def tariffs_of(conn: Connection) -> dict[str, Tariff]:
-    rows = conn.execute(select(center_tariffs).order_by(center_tariffs.c.id)).mappings()
-    return {r["center"]: parse_tariff(r["tariff"]) for r in rows}
 
 
 def terms_of(conn: Connection, attempt: RowMapping) -> tuple[Terms, int | None, int | None]:
@@ -307,14 +92,7 @@ def _limits(conn: Connection, consumer: int, job_id: int) -> list[Decimal]:
     return [x.quantize(FEN, rounding=ROUND_DOWN) for x in out]
 
 
-def is_consumer(conn: Connection, account_id: int) -> bool:
-    kind = conn.execute(
-        select(accounts.c.kind).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
-    return kind == AccountKind.CONSUMER.value
-
-
-def _line_detail(lines: Iterable[Any]) -> list[dict[str, Any]]:
+def _usage_detail(lines: Iterable[UsageLine]) -> list[dict[str, Any]]:
     return [
         {
             "period": x.period,
@@ -326,17 +104,98 @@ def _line_detail(lines: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _egress_detail(lines: Iterable[EgressLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "dataset": x.dataset,
+            "source": x.source,
+            "gb": str(x.gb),
+            "price_per_gb": str(x.price_per_gb),
+            "cost": str(x.cost),
+        }
+        for x in lines
+    ]
+
+
+def _inputs(spec: object) -> list[str]:
+    raw = spec.get("inputs") if isinstance(spec, Mapping) else None
+    if isinstance(raw, str):
+        return [raw]
+    return [x for x in raw or () if isinstance(x, str)]
+
+
+def book_egress(
+    conn: Connection,
+    attempt_id: int,
+    now: float,
+    *,
+    tariffs: Mapping[str, Tariff],
+    network_price: float,
+) -> Decimal:
+    """Charge, once, the data an attempt just placed must receive: per input held at another
+    center, its GB x that center's egress price (its tariff's, else `network_price`), to the
+    fen. Booked like usage (consumer debit = the sending provider's credit + the platform
+    fee), capped like it; reversed if the attempt is lost. Returns the gross (0: none moves)."""
+    row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().one()
+    spec = conn.execute(select(jobs.c.spec).where(jobs.c.id == row["job_id"])).scalar_one()
+    inputs = _inputs(spec)
+    if not inputs or live_charges(conn, attempt_id, (TxnKind.EGRESS,)):
+        return Decimal(0)
+    held = {
+        name: Dataset(center, float(gb))
+        for name, center, gb in conn.execute(
+            select(datasets.c.name, datasets.c.center, datasets.c.size_gb).where(
+                datasets.c.name.in_(inputs)
+            )
+        )
+    }
+
+    def price_of(source: str) -> Decimal:
+        return egress_price(tariffs.get(source), network_price)
+
+    lines = egress_lines(inputs, held, row["center"], price_of, FEN)
+    gross = sum((x.cost for x in lines), Decimal("0.00"))
+    terms, consumer, _ = terms_of(conn, row)
+    if gross <= 0 or consumer is None:
+        return Decimal(0)
+    owners = conn.execute(
+        select(centers.c.name, centers.c.owner_account_id).where(
+            centers.c.name.in_({x.source for x in lines})
+        )
+    )
+    charged, waived = cap_charge(gross, *_limits(conn, consumer, row["job_id"]))
+    post(
+        conn,
+        now,
+        TxnKind.EGRESS,
+        egress_entries(
+            consumer=consumer,
+            lines=lines,
+            providers={name: owner for name, owner in owners},
+            charged=charged,
+            fee_rate=terms.fee_rate,
+        ),
+        account_id=consumer,
+        job_id=row["job_id"],
+        attempt_id=attempt_id,
+        memo=f"egress: inputs moved to attempt {row['number']} at {row['center']}",
+        detail={"lines": _egress_detail(lines), "waived": str(waived)},
+    )
+    return gross
+
+
 def settle_attempt(conn: Connection, attempt_id: int, now: float) -> None:
     """Settle an attempt that has just ended (called by end_attempt, in its transaction).
 
     The interim usage booked while it ran is reversed. A billable attempt is then charged once,
-    line by line (each time-of-use period: price x seconds, to the fen); a LOST one is not.
+    line by line (each time-of-use period: price x seconds, to the fen); a LOST one is not,
+    and the egress booked when it was placed is reversed too.
     """
     row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().one()
     terms, consumer, provider = terms_of(conn, row)
     ok = billable(row["state"], row["reason"] or "")
     memo = "settled: metered usage replaced by the final charge" if ok else "lost: not billed"
-    for txn_id in live_charges(conn, attempt_id):
+    for txn_id in live_charges(conn, attempt_id, CHARGES if ok else (*CHARGES, TxnKind.EGRESS)):
         reverse_txn(conn, txn_id, now, memo)
     if not ok or consumer is None or row["started_at"] is None:
         return
@@ -364,7 +223,7 @@ def settle_attempt(conn: Connection, attempt_id: int, now: float) -> None:
         job_id=row["job_id"],
         attempt_id=attempt_id,
         memo=f"attempt {row['number']} at {row['center']}, {row['state']}",
-        detail={"lines": _line_detail(lines), "waived": str(waived), "state": row["state"]},
+        detail={"lines": _usage_detail(lines), "waived": str(waived), "state": row["state"]},
     )
 
 
@@ -419,106 +278,3 @@ def meter_attempt(conn: Connection, row: RowMapping, now: float) -> bool:
         memo=f"metered attempt {row['number']} at {row['center']} to {now:.0f}",
     )
     return True
-
-
-def add_event(
-    conn: Connection,
-    now: float,
-    account_id: int | None,
-    kind: str,
-    message: str,
-    job_id: int | None = None,
-) -> None:
-    conn.execute(
-        insert(market_events).values(
-            at=now, account_id=account_id, job_id=job_id, kind=kind, message=message
-        )
-    )
-
-
-def _notice(conn: Connection, job_id: int, text: str) -> None:
-    """Append a gateway notice to the job's log (after what the agent sent so far)."""
-    attempt_id = conn.execute(
-        select(attempts.c.id).where(attempts.c.job_id == job_id).order_by(attempts.c.number.desc())
-    ).scalar()
-    if attempt_id is None:
-        return
-    size = conn.execute(select(jobs.c.log_size).where(jobs.c.id == job_id)).scalar_one()
-    data = f"\n[c2net] {text}\n"
-    conn.execute(insert(logs).values(job_id=job_id, attempt_id=attempt_id, offset=size, data=data))
-    conn.execute(update(jobs).where(jobs.c.id == job_id).values(log_size=size + len(data)))
-
-
-def stop_job(
-    conn: Connection, job_id: int, account_id: int | None, now: float, kind: str, reason: str
-) -> bool:
-    """Ask the job's center to stop it (the agent hears at its next heartbeat), say why in the
-    job, its log and the events. False when it was already being stopped."""
-    row = conn.execute(
-        select(jobs.c.cancel_requested, jobs.c.state).where(jobs.c.id == job_id)
-    ).one()
-    if row[0] or row[1] not in {s.value for s in ACTIVE}:
-        return False
-    conn.execute(
-        update(jobs)
-        .where(jobs.c.id == job_id)
-        .values(cancel_requested=True, reason=reason, updated_at=now)
-    )
-    set_job_terms(conn, job_id, stopped_reason=reason)
-    _notice(conn, job_id, reason)
-    add_event(conn, now, account_id, kind, f"job {job_id} {reason}", job_id)
-    return True
-
-
-def set_job_terms(conn: Connection, job_id: int, **values: Any) -> None:
-    exists = conn.execute(select(job_terms.c.job_id).where(job_terms.c.job_id == job_id)).first()
-    if exists:
-        conn.execute(update(job_terms).where(job_terms.c.job_id == job_id).values(**values))
-    else:
-        conn.execute(insert(job_terms).values(job_id=job_id, **values))
-
-
-def market_stop_reason(conn: Connection, job_id: int) -> str | None:
-    """Why the market stopped the job (budget reached, funds exhausted), if it did."""
-    return conn.execute(
-        select(job_terms.c.stopped_reason).where(job_terms.c.job_id == job_id)
-    ).scalar_one_or_none()
-
-
-def burn_per_account(conn: Connection, now: float) -> dict[int, Decimal]:
-    """Per consumer account: the price per hour now of its running attempts (one query)."""
-    rows = conn.execute(
-        select(
-            attempts.c.price_per_hour,
-            jobs.c.account_id.label("job_account"),
-            attempt_terms.c.account_id,
-            attempt_terms.c.base_hourly,
-            attempt_terms.c.tariff,
-        )
-        .join(jobs, jobs.c.id == attempts.c.job_id)
-        .join(attempt_terms, attempt_terms.c.attempt_id == attempts.c.id, isouter=True)
-        .where(attempts.c.state == JobState.RUNNING.value, attempts.c.started_at.is_not(None))
-    ).mappings()
-    out: dict[int, Decimal] = {}
-    tariffs: dict[str, Tariff] = {}
-    for r in rows:
-        if r["base_hourly"] is None:  # placed before the market knew it: its flat price
-            consumer, price = r["job_account"], dec(r["price_per_hour"])
-        else:
-            key = repr(sorted(r["tariff"].items()))
-            tariff = tariffs.setdefault(key, parse_tariff(r["tariff"]))
-            consumer, price = r["account_id"], Terms(dec(r["base_hourly"]), tariff).price_at(now)
-        if consumer is not None:
-            out[consumer] = out.get(consumer, Decimal(0)) + price
-    return out
-
-
-def shortfall(available: Decimal, burn: Decimal, currency: str = "CNY") -> str:
-    """Why an account's work is held ("" when its funds cover the next minute)."""
-    minute = quantize(burn / 60)
-    if available > 0 and available >= minute:
-        return ""
-    return (
-        f"held: funds {yuan_text(available, currency)} (balance + credit) cannot cover the next "
-        f"minute of running jobs ({yuan_text(minute, currency)}); top up to resume"
-    )

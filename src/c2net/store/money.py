@@ -9,33 +9,29 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from c2net.market.ledger import Book, MarketSettings, TxnKind, money_entries
-from c2net.market.statements import (
-    AttemptLabel,
-    Bill,
+from c2net.market.settlement import (
     OperatorSummary,
     Settlement,
-    consumer_bill,
-    month_bounds,
     operator_summary,
     provider_settlement,
 )
+from c2net.market.statements import AttemptLabel, Bill, consumer_bill, month_bounds
 from c2net.market.usage import FEN, quantize, yuan_text
 from c2net.model import (
     AccountKind,
 )
 from c2net.store.base import Conflict, NotFound
-from c2net.store.booking import (
-    add_event,
-    burn_per_account,
+from c2net.store.books import (
     credit_limit_of,
     entries_of,
     from_micro,
     post,
     settings_of,
-    shortfall,
     to_micro,
     wallet,
 )
+from c2net.store.brakes import burn_per_account, shortfall
+from c2net.store.events import add_event
 from c2net.store.jobs import JobRepo
 from c2net.store.records import Balance, Txn
 from c2net.store.scheduling import SchedulingRepo

@@ -13,13 +13,8 @@ from c2net.model import (
     JobSpec,
 )
 from c2net.store.base import NotFound
-from c2net.store.booking import (
-    budget_of,
-    charged_so_far,
-    set_job_terms,
-    tariffs_of,
-    to_micro,
-)
+from c2net.store.books import budget_of, charged_so_far, tariffs_of, to_micro
+from c2net.store.events import set_job_terms
 from c2net.store.money import MoneyRepo
 from c2net.store.records import QUOTE_TTL_SECONDS, QuoteRecord
 from c2net.store.schema import (
@@ -52,6 +47,11 @@ class PlansRepo(MoneyRepo):
     def tariff(self, center: str) -> Tariff:
         with self._read() as conn:
             return tariffs_of(conn).get(center, Tariff())
+
+    def tariffs(self) -> dict[str, Tariff]:
+        """Every center's price plan in force (centers without one are flat)."""
+        with self._read() as conn:
+            return tariffs_of(conn)
 
     # ------------------------------------------------------------------ quotes and orders
 

@@ -46,7 +46,7 @@ function placement(j, st) {
 
 async function compare(j, st) {
   try {
-    const q = await api("v1/quote", { method: "POST", body: j.spec });
+    const q = await api("v1/quotes", { method: "POST", body: j.spec });
     fill(st.offers, h("p", { class: "muted small" }, "What each center would charge for this spec now, cheapest first:"), q.message ? h("p", { class: "alert warn" }, q.message) : null, offersTable(q, j.currency));
   } catch (err) {
     fill(st.offers, alertBox(err.explain ? err.explain() : String(err)));

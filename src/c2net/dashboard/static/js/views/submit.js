@@ -161,7 +161,7 @@ export const submitView = {
     const seq = ++st.seq;
     const currency = (st.ctx.centers[0] && st.ctx.centers[0].prices.currency) || "CNY";
     try {
-      const q = await api("v1/quote", { method: "POST", body: buildSpec(st.form) });
+      const q = await api("v1/quotes", { method: "POST", body: buildSpec(st.form) });
       if (seq !== st.seq) return; // a newer quote is on its way
       fill(st.alert);
       fill(st.quote,
