@@ -11,7 +11,7 @@ from c2net.model.job import (
     JobState,
     check_transition,
 )
-from c2net.model.plan import Exclusion, Offer, Pending, Placement, Plan, Preemption, ReasonCode
+from c2net.model.plan import Exclusion, Pending, Placement, Plan, Preemption, ReasonCode
 from c2net.model.resources import Resources, canonical_accelerator, parse_accelerators
 from c2net.model.spec import JobSpec, SpecError, load_spec, parse_spec
 
@@ -28,7 +28,6 @@ __all__ = [
     "JobSpec",
     "JobState",
     "NodePool",
-    "Offer",
     "Pending",
     "Placement",
     "Plan",

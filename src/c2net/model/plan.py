@@ -12,7 +12,6 @@ from c2net.model.resources import Resources
 __all__ = [
     "Exclusion",
     "Exclusions",
-    "Offer",
     "Pending",
     "Placement",
     "Plan",
@@ -86,19 +85,6 @@ class Exclusions(Sequence[Exclusion]):
 
     def __repr__(self) -> str:
         return f"Exclusions({self._all()!r})"
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A center that can run a job, with what it would cost."""
-
-    center: str
-    hub: str
-    region: str
-    role: str
-    price_per_hour: float
-    estimated_cost: float
-    available_now: bool  # False when every node that could hold it is busy
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from c2net.model import (
     JobState,
     check_transition,
 )
-from c2net.store.booking import market_stop_reason, settle_attempt
+from c2net.store.booking import settle_attempt
+from c2net.store.events import market_stop_reason
 from c2net.store.schema import attempts, jobs
 
 __all__ = ["end_attempt"]

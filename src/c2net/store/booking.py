@@ -41,7 +41,6 @@ from c2net.store.schema import attempt_terms, attempts, centers, datasets, jobs
 
 __all__ = [
     "book_egress",
-    "market_stop_reason",  # c2net.store.attempts reads it here with settle_attempt
     "meter_attempt",
     "settle_attempt",
     "terms_of",
