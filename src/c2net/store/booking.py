@@ -36,7 +36,6 @@ from c2net.store.books import (
     settings_of,
     wallet,
 )
-from c2net.store.events import market_stop_reason
 from c2net.store.schema import attempt_terms, attempts, centers, datasets, jobs
 
 __all__ = [
