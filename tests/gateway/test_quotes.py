@@ -15,7 +15,7 @@ import pytest
 
 from c2net.clock import ManualClock
 from c2net.network import center_to_dict
-from c2net.store import Store
+from c2net.store import NotFound, Store
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway, serve
 
@@ -61,3 +61,15 @@ def test_deprecated_quote_route_answers_the_same_body(gw: LiveGateway) -> None:
     assert a["offers"] == b["offers"]
     paths = httpx.get(f"{gw.url}/openapi.json").json()["paths"]
     assert paths["/v1/quote"]["post"]["deprecated"] is True
+
+
+def test_quotes_are_forgotten_a_day_after_they_expire(gw: LiveGateway) -> None:
+    q = gw.client.quote(JOB)
+    clock: ManualClock = gw.app_state.clock  # type: ignore[attr-defined]
+    clock.advance(q["valid_seconds"] + 3600)
+    gw.store.meter(clock.now())  # the gateway's metering pass
+    assert gw.store.quote_record(q["quote_id"]).id == q["quote_id"]  # expired, still kept
+    clock.advance(86400)
+    gw.store.meter(clock.now())
+    with pytest.raises(NotFound):
+        gw.store.quote_record(q["quote_id"])

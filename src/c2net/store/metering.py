@@ -3,7 +3,7 @@ so far and applies the brakes (c2net.store.brakes); events are the notices it se
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
 from c2net.model import JobState
@@ -13,9 +13,11 @@ from c2net.store.brakes import apply_brakes, send_alerts, stop_over_budget
 from c2net.store.events import add_event
 from c2net.store.plans import PlansRepo
 from c2net.store.records import MarketEvent, MeterStats
-from c2net.store.schema import attempts, market_events
+from c2net.store.schema import attempts, market_events, quotes
 
-__all__ = ["MeteringRepo"]
+__all__ = ["QUOTE_KEEP_SECONDS", "MeteringRepo"]
+
+QUOTE_KEEP_SECONDS = 86400.0
 
 
 class MeteringRepo(PlansRepo):
@@ -24,7 +26,8 @@ class MeteringRepo(PlansRepo):
     def meter(self, now: float) -> MeterStats:
         """One metering pass: book every running attempt's usage so far; stop jobs past their
         budget; with brakes on, hold and (after the grace period) stop the work of accounts
-        that cannot pay for the next minute; send low-balance alerts."""
+        that cannot pay for the next minute; send low-balance alerts; forget quotes a day past
+        their expiry."""
         stopped: list[int] = []
         with self._lock, self.engine.begin() as conn:
             events_before = _event_count(conn)
@@ -46,6 +49,8 @@ class MeteringRepo(PlansRepo):
             if settings.brakes:
                 stopped += apply_brakes(conn, now, settings, running)
             send_alerts(conn, now, settings)
+            # quotes are kept a day past expiry (a late `submit --quote` is told it expired)
+            conn.execute(delete(quotes).where(quotes.c.expires_at < now - QUOTE_KEEP_SECONDS))
             events = _event_count(conn) - events_before
         return MeterStats(metered, tuple(stopped), events)
 
