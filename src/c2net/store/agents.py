@@ -15,6 +15,8 @@ from c2net.model import (
 )
 from c2net.store.attempts import end_attempt
 from c2net.store.base import Conflict, NotFound, StoreBase, attempt_from_row
+from c2net.store.booking import book_egress
+from c2net.store.books import tariffs_of
 from c2net.store.schema import attempts, jobs, logs
 
 __all__ = ["AgentRepo"]
@@ -96,6 +98,15 @@ class AgentRepo(StoreBase):
                     update(jobs)
                     .where(jobs.c.id == row["job_id"])
                     .values(state=state.value, updated_at=now, reason=f"running at {center}")
+                )
+                # its inputs held elsewhere have now moved: egress is charged when it starts
+                # (a job cancelled before it starts moved nothing)
+                book_egress(
+                    conn,
+                    attempt_id,
+                    now,
+                    tariffs=tariffs_of(conn),
+                    network_price=self.network.egress_per_gb,
                 )
             else:
                 end_attempt(

@@ -130,7 +130,7 @@ def book_egress(
     tariffs: Mapping[str, Tariff],
     network_price: float,
 ) -> Decimal:
-    """Charge, once, the data an attempt just placed must receive: per input held at another
+    """Charge, once, the data an attempt that just started received: per input held at another
     center, its GB x that center's egress price (its tariff's, else `network_price`), to the
     fen. Booked like usage (consumer debit = the sending provider's credit + the platform
     fee), capped like it; reversed if the attempt is lost. Returns the gross (0: none moves)."""

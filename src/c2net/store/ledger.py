@@ -24,7 +24,6 @@ from c2net.market.tariff import Tariff, parse_tariff
 from c2net.market.usage import quantize, resource_shares
 from c2net.model import JobState, Placement, Plan, Prices
 from c2net.scheduler import QueuedJob, Snapshot
-from c2net.store.booking import book_egress
 from c2net.store.books import dec, settings_of, tariffs_of
 from c2net.store.brakes import held_jobs
 from c2net.store.metering import MeteringRepo
@@ -85,8 +84,7 @@ class LedgerRepo(MeteringRepo):
         on_placed: Callable[[Connection, Placement, int], None] | None = None,
     ) -> int:
         """Commit a plan, each placement at its price now (a valid quote's price when lower),
-        recording the terms each new attempt is billed by, and booking the egress of its
-        inputs held elsewhere, in the same transaction."""
+        recording the terms each new attempt is billed by, in the same transaction."""
         if not plan.placements:
             return super().commit(plan, now, fence=fence, on_placed=on_placed)
         with self._lock:
@@ -100,13 +98,6 @@ class LedgerRepo(MeteringRepo):
                     insert(attempt_terms).values(
                         attempt_id=attempt_id, job_id=p.job_id, **terms[p.job_id]
                     )
-                )
-                book_egress(
-                    conn,
-                    attempt_id,
-                    now,
-                    tariffs=tariffs,
-                    network_price=self.network.egress_per_gb,
                 )
                 if on_placed is not None:
                     on_placed(conn, p, attempt_id)
