@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 
 from benchmarks.harness import Result
-from c2net.market.catalog import CloudOffer, OfferTable, builtin_catalog, rank_offers
+from c2net.market.catalog import CloudOffer, OfferTable, builtin_catalog
+from c2net.market.clouds import rank_offers
 from c2net.model import JobSpec, parse_spec
 from c2net.model.accelerators import builtin_catalogue
 from c2net.scheduler.classes import options_for

@@ -11,7 +11,14 @@ import yaml
 
 from c2net.model import Center, NodePool, Prices, Resources, parse_accelerators
 
-__all__ = ["BUILTIN_NETWORK", "center_to_dict", "load_center", "load_network", "parse_center"]
+__all__ = [
+    "BUILTIN_NETWORK",
+    "center_to_dict",
+    "load_catalogs",
+    "load_center",
+    "load_network",
+    "parse_center",
+]
 
 BUILTIN_NETWORK = "builtin"
 _CENTER_KEYS = {
@@ -123,14 +130,35 @@ def load_center(path: str | Path) -> tuple[Center, dict[str, Any]]:
 
 def load_network(path: str | Path | None = None) -> list[dict[str, Any]]:
     """The centers of a network file (raw mappings), or of the built-in network."""
-    if path is None or str(path) == BUILTIN_NETWORK:
-        text = (pkg_resources.files("c2net") / "data" / "network.yaml").read_text()
-    else:
-        text = Path(path).read_text()
-    data = yaml.safe_load(text)
+    data = _document(path)
     centers = data.get("centers") if isinstance(data, Mapping) else None
     if not isinstance(centers, list) or not centers:
         raise ValueError(f"{path or BUILTIN_NETWORK}: a network file lists `centers:`")
     for c in centers:
         parse_center(c)  # validate early, with the center's name in the message
     return [dict(c) for c in centers]
+
+
+def load_catalogs(path: str | Path | None = None) -> tuple[list[str], float | None]:
+    """The network file's `catalogs:` section, `{names: [gcp, ...], usd_rate: 7.25}`: cloud
+    catalogues the gateway quotes beside its centers, and CNY per USD (None: the default)."""
+    data = _document(path)
+    section = data.get("catalogs") if isinstance(data, Mapping) else None
+    if section is None:
+        return [], None
+    names = section.get("names") if isinstance(section, Mapping) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"{path or BUILTIN_NETWORK}: catalogs.names must list catalogue names")
+    rate = section.get("usd_rate")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
+        raise ValueError(f"{path or BUILTIN_NETWORK}: catalogs.usd_rate must be a number")
+    return list(names), None if rate is None else float(rate)
+
+
+def _document(path: str | Path | None) -> Any:
+    """A network file's YAML, or the built-in network's."""
+    if path is None or str(path) == BUILTIN_NETWORK:
+        text = (pkg_resources.files("c2net") / "data" / "network.yaml").read_text()
+    else:
+        text = Path(path).read_text()
+    return yaml.safe_load(text)

@@ -3,12 +3,14 @@ every step goes through the CLI as a user would type it."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -182,3 +184,13 @@ def test_quote_cli(cli: Cli) -> None:
     # west-a100 0.1 + 0.01 + 25 = 25.11/h for 2 h
     assert float(q["offers"][0]["estimated_cost"]) == pytest.approx(2 * 25.11)
     assert q["quote_id"]  # held for `c2net submit --quote ID`
+    # the network file lists tencentcloud: its list prices come beside, x 7.0 CNY per USD
+    listed = {
+        (r["InstanceType"], r["Region"]): float(r["Price"])
+        for r in csv.DictReader((files("c2net") / "data" / "catalogs" / "tencentcloud.csv").open())
+    }
+    first = q["clouds"][0]
+    assert first["cloud"] == "tencentcloud"
+    usd = listed[(first["instance_type"], first["region"])]
+    assert first["price_per_hour"] == pytest.approx(usd * 7.0, abs=1e-4)
+    assert "Clouds at catalogue list prices" in cli("quote", "--gpus", "A100:1").stdout

@@ -14,10 +14,13 @@ import httpx
 import pytest
 
 from c2net.clock import ManualClock
+from c2net.market.catalog import parse_catalog
+from c2net.market.clouds import CloudMarket
 from c2net.network import center_to_dict
 from c2net.store import NotFound, Store
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway, serve
+from tests.market.test_catalog import rows
 
 CPU = center("cpu-west", (4, node(8, 32)), cpu=1.2, mem=0.1, role="west", hub="gansu")
 JOB = {"run": "true", "resources": {"cpus": 2, "memory": 4}, "runtime": 1}
@@ -73,3 +76,20 @@ def test_quotes_are_forgotten_a_day_after_they_expire(gw: LiveGateway) -> None:
     gw.store.meter(clock.now())
     with pytest.raises(NotFound):
         gw.store.quote_record(q["quote_id"])
+
+
+def test_listed_clouds_are_quoted_beside_the_centers() -> None:
+    clouds = CloudMarket(parse_catalog(rows("cpu_4x,,,4,16,0.20,,us-east-1"), "lambda"), 7.0)
+    store = Store("sqlite://", heartbeat_timeout=15, lease_seconds=30)
+    for live in serve(store, ManualClock(), run_loop=False, clouds=clouds):
+        live.agent("cpu-west").register(center_to_dict(CPU), {})
+        q = live.client.quote(JOB)
+        assert [o["center"] for o in q["offers"]] == ["cpu-west"]  # what the network places
+        (c,) = q["clouds"]  # and, to compare, a cloud's list price in CNY
+        assert (c["cloud"], c["region"], c["instance_type"]) == ("lambda", "us-east-1", "cpu_4x")
+        assert c["price_per_hour"] == pytest.approx(0.20 * 7.0)
+        assert c["estimated_cost"] == pytest.approx(0.20 * 7.0 * 1)
+
+
+def test_no_clouds_are_quoted_unless_listed(gw: LiveGateway) -> None:
+    assert gw.client.quote(JOB)["clouds"] == []

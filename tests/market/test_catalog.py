@@ -6,14 +6,8 @@ import math
 
 import pytest
 
-from c2net.market.catalog import (
-    OfferTable,
-    builtin_catalog,
-    catalog_centers,
-    parse_catalog,
-    rank_offers,
-    read_catalog,
-)
+from c2net.market.catalog import OfferTable, builtin_catalog, parse_catalog, read_catalog
+from c2net.market.clouds import catalog_centers, rank_offers
 from c2net.scheduler import Snapshot, schedule
 from tests.scheduler.builders import job_spec, queued
 

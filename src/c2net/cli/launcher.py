@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from c2net.client import C2netError, Client
-from c2net.network import load_network
+from c2net.network import load_catalogs, load_network
 
 __all__ = ["Network", "free_port", "start_network", "stop_network"]
 
@@ -99,6 +99,10 @@ def start_network(
     root = Path(directory).resolve()
     root.mkdir(parents=True, exist_ok=True)
     centers = load_network(network_file)
+    catalogs, usd_rate = load_catalogs(network_file)
+    clouds = [arg for name in catalogs for arg in ("--catalog", name)]
+    if usd_rate is not None:
+        clouds += ["--usd-rate", str(usd_rate)]
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     admin_token = "c2n_" + secrets.token_urlsafe(32)
@@ -112,6 +116,7 @@ def start_network(
         f"sqlite:///{root / 'c2net.db'}",
         "--heartbeat-timeout",
         str(heartbeat_timeout),
+        *clouds,
         *extra_server_args,
     ]
     pids = {

@@ -18,13 +18,8 @@ __all__ = ["print_quote", "register"]
 
 def _catalog_quote(spec: JobSpec, files: list[str], top: int, as_json: bool) -> None:
     """Rank offers straight from catalogue files: compare clouds before joining anything."""
-    from c2net.market.catalog import (
-        BUILTIN_CATALOGS,
-        OfferTable,
-        builtin_catalog,
-        rank_offers,
-        read_catalog,
-    )
+    from c2net.market.catalog import BUILTIN_CATALOGS, OfferTable, builtin_catalog, read_catalog
+    from c2net.market.clouds import rank_offers
 
     try:
         pool = OfferTable.concat(
@@ -99,6 +94,8 @@ def print_quote(q: dict[str, Any], title: str) -> None:
             f"{o['carbon_kg']:.3f}",
         )
     console.print(t)
+    if q.get("clouds"):
+        _print_clouds(q)
     for e in q["excluded"]:
         console.print(f"  [dim]excluded[/] {e['center']}: {e['detail']}")
     for w in q["warnings"]:
@@ -112,6 +109,31 @@ def print_quote(q: dict[str, Any], title: str) -> None:
         f"minutes (until {render.when(q['valid_until'])}): "
         f"c2net submit --quote {q['quote_id']} ..."
     )
+
+
+def _print_clouds(q: dict[str, Any]) -> None:
+    """Clouds' catalogue list prices beside the network's offers, one ranking for both."""
+    best = min((float(o["estimated_cost"]) for o in q["offers"]), default=None)
+    t = table(
+        "CLOUD",
+        "REGION",
+        "INSTANCE",
+        "PRICE/H",
+        "EST. COST",
+        "VS. BEST CENTER",
+        title=f"Clouds at catalogue list prices ({q['currency']}; not placed by this network)",
+    )
+    for c in q["clouds"]:
+        ratio = "-" if not best else f"{c['estimated_cost'] / best:.2f}x"
+        t.add_row(
+            c["cloud"],
+            c["region"],
+            c["instance_type"],
+            _yuan(c["price_per_hour"]),
+            _yuan(c["estimated_cost"]),
+            ratio,
+        )
+    console.print(t)
 
 
 def register(app: typer.Typer) -> None:

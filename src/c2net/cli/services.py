@@ -14,6 +14,10 @@ from c2net.cli.config import home, up_file
 from c2net.cli.launcher import Network, start_network, stop_network
 from c2net.cli.render import console, fail
 
+# CNY per USD for catalogue prices: the rate the Chinese-cloud samples were converted at
+# (c2net/data/catalogs/SOURCE.txt: 0.138 USD/CNY)
+USD_RATE = round(1 / 0.138, 4)
+
 __all__ = ["register"]
 
 
@@ -45,6 +49,17 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        catalog: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="quote this cloud catalogue beside the centers (gcp, azure, lambda, vast, "
+                "alicloud, tencentcloud, or a SkyPilot-schema CSV); repeatable",
+                show_default=False,
+            ),
+        ] = None,
+        usd_rate: Annotated[
+            float, typer.Option(help="CNY per USD, for catalogue prices (USD)")
+        ] = USD_RATE,
     ) -> None:
         """Run the gateway: REST API under /v1, OpenAPI at /docs, the scheduling loop."""
         import uvicorn
@@ -58,6 +73,16 @@ def register(app: typer.Typer) -> None:
             get_policy(policy)
         except ValueError as exc:
             fail(str(exc), 2)
+        clouds = None
+        if catalog:
+            from c2net.market.clouds import load_clouds
+
+            if not 0 < usd_rate < 1e6:
+                fail(f"--usd-rate: must be a positive number, got {usd_rate}", 2)
+            try:
+                clouds = load_clouds(catalog, usd_rate)
+            except (OSError, ValueError, KeyError) as exc:
+                fail(f"--catalog: {exc}", 2)
         configure_json_logging(logging.INFO)  # structured logs, one JSON object a line
         store = Store(
             db,
@@ -67,7 +92,9 @@ def register(app: typer.Typer) -> None:
             retry_backoff=retry_backoff,
             migrate=True,
         )
-        app_ = create_app(store, policy=policy, cycle_seconds=cycle, admin_token=admin_token)
+        app_ = create_app(
+            store, policy=policy, cycle_seconds=cycle, admin_token=admin_token, clouds=clouds
+        )
         uvicorn.run(app_, host=host, port=port, log_level="warning", log_config=None)
 
     @app.command()

@@ -28,6 +28,7 @@ from c2net.gateway.routes import (
     pool,
     statements,
 )
+from c2net.market.clouds import CloudMarket
 from c2net.model import IllegalTransition, SpecError
 from c2net.store import Conflict, NotFound, Store
 
@@ -61,16 +62,24 @@ def create_app(
     leadership: Leadership | None = None,
     metering_seconds: float = 30.0,
     payment_secret: str | None = None,
+    clouds: CloudMarket | None = None,
 ) -> FastAPI:
     """The gateway app. `admin_token`, when given, becomes an operator token (bootstrap).
     Bodies over `max_body_bytes` get 413; a token (or an anonymous client address) sending
-    more than `rate_per_second` (bursts to `rate_burst`) gets 429."""
+    more than `rate_per_second` (bursts to `rate_burst`) gets 429. `clouds`: catalogue offers
+    that quotes list beside the network's own centers."""
     store = store or Store()
     clock = clock or SystemClock()
     if admin_token:
         store.ensure_operator(admin_token, clock.now())
     loop = SchedulingLoop(store, clock, policy=policy, interval=cycle_seconds)
-    gw = Gateway(store=store, clock=clock, loop=loop, heartbeat_interval=heartbeat_interval)
+    gw = Gateway(
+        store=store,
+        clock=clock,
+        loop=loop,
+        heartbeat_interval=heartbeat_interval,
+        clouds=clouds,
+    )
     metering = Metering(store, clock, interval=metering_seconds, leading=lambda: loop.leading)
 
     @asynccontextmanager

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from c2net.clock import Clock
 from c2net.gateway.loop import SchedulingLoop
+from c2net.market.clouds import CloudMarket
 from c2net.store import Store
 
 __all__ = ["Gateway", "gateway"]
@@ -19,6 +20,7 @@ class Gateway:
     clock: Clock
     loop: SchedulingLoop
     heartbeat_interval: float = 1.0
+    clouds: CloudMarket | None = None  # catalogue offers quoted beside the centers
 
 
 def gateway(request: Request) -> Gateway:

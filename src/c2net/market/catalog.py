@@ -8,9 +8,8 @@ a3-highgpu-*, L4 on g2-standard-*, T4/V100/P100/P4 on n1-* hosts, as SkyPilot pa
 the GPU host families are not sold as CPU-only machines; rows that differ only by zone are one
 offer per region at the lowest price.
 
-`rank_offers` ranks every offer of one or more catalogues for a spec, with no gateway running
-(`c2net quote --catalog FILE ...`); `catalog_centers` turns a catalogue into centers (one per
-region, on-demand capacity unlimited: elastic pools priced per whole node) for the scheduler.
+What to do with the offers (rank them for a spec, or turn them into centers) is in
+c2net.market.clouds.
 """
 
 from __future__ import annotations
@@ -27,20 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from c2net.model import Center, JobSpec, NodePool, Prices, Resources, canonical_accelerator
-from c2net.model.accelerators import Catalogue, builtin_catalogue
-from c2net.scheduler.classes import options_for
-from c2net.scheduler.snapshot import PriceBook
+from c2net.model import canonical_accelerator
 
 __all__ = [
     "BUILTIN_CATALOGS",
-    "CatalogQuote",
     "CloudOffer",
     "OfferTable",
     "builtin_catalog",
-    "catalog_centers",
     "parse_catalog",
-    "rank_offers",
     "read_catalog",
 ]
 
@@ -333,128 +326,3 @@ def builtin_catalog(name: str) -> OfferTable:
     raw = entry.read_bytes()
     text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
     return parse_catalog(csv.DictReader(io.StringIO(text)), name)
-
-
-@dataclass(frozen=True)
-class CatalogQuote:
-    """Offers that can run the spec, cheapest estimated cost first."""
-
-    table: OfferTable
-    index: np.ndarray  # matching rows, ranked
-    price_per_hour: np.ndarray  # per matching row, ranked
-    hours: np.ndarray
-    cost: np.ndarray
-    message: str  # why nothing matches ("" when something does)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def top(self, n: int | None = None) -> list[CloudOffer]:
-        out = []
-        for rank, i in enumerate(self.index[:n].tolist()):
-            base = self.table.offer(i)
-            out.append(
-                CloudOffer(
-                    **{
-                        **base.__dict__,
-                        "price_per_hour": float(self.price_per_hour[rank]),
-                        "estimated_hours": float(self.hours[rank]),
-                        "estimated_cost": float(self.cost[rank]),
-                    }
-                )
-            )
-        return out
-
-
-def rank_offers(
-    table: OfferTable, spec: JobSpec, catalogue: Catalogue | None = None
-) -> CatalogQuote:
-    """Every offer that can run `spec` (each of its nodes on one instance), ranked by estimated
-    cost = instance price x nodes x the runtime estimated on that accelerator; spot prices when
-    the spec asks for spot. Regions filter by region name; max_price applies per hour."""
-    options = options_for(spec, catalogue or builtin_catalogue())
-    price = table.spot_price if spec.spot else table.price
-    fits = (table.vcpus >= spec.resources.cpus - 1e-9) & (
-        table.memory_gb >= spec.resources.memory_gb - 1e-9
-    )
-    fits &= ~np.isnan(price)
-    if spec.regions:
-        wanted = {r.lower() for r in spec.regions}
-        fits &= np.array([str(r).lower() in wanted for r in table.region], dtype=bool)
-    hours = np.full(len(table), np.nan)
-    for o in options:
-        if o.accelerator is None:
-            match = fits & (table.count == 0)
-        else:
-            match = fits & (table.accelerator == o.accelerator) & (table.count >= o.count)
-        better = match & ~(hours <= o.hours)
-        hours[better] = o.hours
-    hourly = price * spec.num_nodes
-    ok = ~np.isnan(hours)
-    if spec.max_price is not None:
-        ok &= hourly <= spec.max_price + 1e-9
-    index = np.flatnonzero(ok)
-    cost = hourly[index] * hours[index]
-    order = np.lexsort((price[index], cost))
-    index = index[order]
-    message = "" if len(index) else _why_none(spec)
-    return CatalogQuote(table, index, hourly[index], hours[index], cost[order], message)
-
-
-def _why_none(spec: JobSpec) -> str:
-    wanted = " or ".join(f"{t}:{n}" for t, n in spec.options()) or "no accelerator"
-    if spec.compute_fp16_tflops is not None:
-        wanted = f"devices for {spec.compute_fp16_tflops:g} FP16 TFLOPS"
-    if spec.regions:
-        return f"no catalogued offer for {wanted} in regions {list(spec.regions)}"
-    if spec.max_price is not None:
-        return f"no catalogued offer for {wanted} at or below max_price {spec.max_price:.2f}/h"
-    res = spec.resources
-    return f"no catalogued offer has {wanted} with {res.cpus:g} cpus and {res.memory_gb:g} GB"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "region"
-
-
-def catalog_centers(
-    table: OfferTable, rate: float = 1.0, currency: str = "USD"
-) -> tuple[list[Center], PriceBook]:
-    """One center per (cloud, region): one elastic node pool per instance type, priced per whole
-    node (prices x `rate`, e.g. 1/0.138 for USD -> CNY). Pass the PriceBook in the Snapshot."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, (cloud, region) in enumerate(
-        zip(table.cloud.tolist(), table.region.tolist(), strict=True)
-    ):
-        groups.setdefault((cloud, region), []).append(i)
-    centers: list[Center] = []
-    node_prices: dict[str, dict[str, tuple[float, float | None]]] = {}
-    for (cloud, region), rows in groups.items():
-        name = f"{cloud}-{_slug(region)}"
-        pools, priced = [], {}
-        for i in rows:
-            offer = table.offer(i)
-            if offer.vcpus <= 0 or offer.memory_gb <= 0:
-                continue
-            acc = {offer.accelerator: offer.count} if offer.accelerator and offer.count else {}
-            pools.append(
-                NodePool(offer.instance_type, 1, Resources(offer.vcpus, offer.memory_gb, acc))
-            )
-            spot = None if offer.spot_price is None else offer.spot_price * rate
-            priced[offer.instance_type] = (offer.price * rate, spot)
-        if not pools:
-            continue
-        centers.append(
-            Center(
-                name=name,
-                hub=region,
-                region=region,
-                pools=tuple(pools),
-                prices=Prices(0.0, 0.0, {}, currency),
-                role="cloud",
-                backend=cloud,
-            )
-        )
-        node_prices[name] = priced
-    book = PriceBook(node_prices=node_prices, elastic=frozenset(node_prices))
-    return centers, book

@@ -20,6 +20,7 @@ from c2net.gateway.routes.money import GW, PEOPLE
 from c2net.gateway.schemas import BillOut, CenterOut, ExclusionOut
 from c2net.gateway.views import attempt_line, bill_out, center_out
 from c2net.market import Bill, QuotedOffer, quote
+from c2net.market.catalog import CloudOffer
 from c2net.market.tariff import Tariff
 from c2net.market.usage import quantize
 from c2net.model import Principal, Role, parse_spec
@@ -71,6 +72,20 @@ class QuotedOfferOut(BaseModel):
     egress: list[EgressOut]
 
 
+class CloudOfferOut(BaseModel):
+    """A cloud's list price from its catalogue, beside the network's offers: to compare, not
+    to order (the network places work on centers that joined it)."""
+
+    cloud: str
+    region: str
+    instance_type: str
+    accelerator: str | None
+    accelerator_count: int = Field(description="devices per instance")
+    price_per_hour: float = Field(description="for the whole job, in the quote's currency")
+    estimated_hours: float
+    estimated_cost: float
+
+
 class QuotedOut(BaseModel):
     quote_id: str
     created_at: float
@@ -87,6 +102,10 @@ class QuotedOut(BaseModel):
         description="when no center can start it now: when the scheduler expects it to"
     )
     warnings: list[str]
+    clouds: list[CloudOfferOut] = Field(
+        default_factory=list,
+        description="the cheapest catalogue offers of the clouds the gateway lists (if any)",
+    )
 
 
 def split_budget(spec: Mapping[str, Any]) -> tuple[dict[str, Any], Decimal | None]:
@@ -166,6 +185,20 @@ def _quote(gw: Gateway, who: Principal, body: Mapping[str, Any]) -> QuotedOut:
             for o in q.offers
             if budget is not None and o.estimated_cost > budget
         ],
+        clouds=[] if gw.clouds is None else [_cloud_out(o) for o in gw.clouds.top(spec)],
+    )
+
+
+def _cloud_out(o: CloudOffer) -> CloudOfferOut:
+    return CloudOfferOut(
+        cloud=o.cloud,
+        region=o.region,
+        instance_type=o.instance_type,
+        accelerator=o.accelerator or None,
+        accelerator_count=o.count,
+        price_per_hour=round(o.price_per_hour, 4),
+        estimated_hours=o.estimated_hours,
+        estimated_cost=round(o.estimated_cost, 4),
     )
 
 
