@@ -1,7 +1,7 @@
 import pytest
 
 from c2net.sim import Failure, measure, simulate
-from c2net.sim.scenario import parse_scenario
+from c2net.sim.scenario import estimate_hours, parse_scenario
 from tests.sim.builders import gpu_center, job, national, scenario
 
 
@@ -72,3 +72,27 @@ def test_cost_policy_is_cheaper_than_first_fit_and_random_on_the_alibaba_trace()
     assert cost["cost"].cost >= cost["cost"].cost_lower_bound
     # the broker is as cheap or cheaper but waits: everything queues at the cheapest centers
     assert cost["broker"].wait_p95_s > cost["cost"].wait_p95_s
+
+
+def test_arrivals_are_replayed_in_submit_order_whatever_the_list_order() -> None:
+    # one GPU; the list gives the later job first: job 0 (at 0) must still run first
+    sc = scenario([gpu_center("a", 1, 1.0)], [job(1, 100, 1), job(0, 0, 1)])
+    late, early = simulate(sc, "first-fit").jobs
+    assert (early.id, early.first_start) == (0, 0)
+    assert (late.id, late.first_start) == (1, 3600)  # waits for job 0's hour
+
+
+@pytest.mark.parametrize(
+    ("seconds", "how", "hours"),
+    [
+        (30, "pow2", 1 / 60),  # under a minute: 1 minute
+        (60, "pow2", 1 / 60),
+        (61, "pow2", 2 / 60),  # just over 1 minute: 2
+        (3600, "pow2", 64 / 60),  # 60 minutes: 64
+        (3840, "pow2", 64 / 60),  # exactly 64 minutes stays 64
+        (3600, "exact", 1.0),
+        (90, "exact", 0.025),
+    ],
+)
+def test_runtime_estimate(seconds: float, how: str, hours: float) -> None:
+    assert estimate_hours(seconds, how) == pytest.approx(hours)

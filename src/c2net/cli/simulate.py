@@ -48,7 +48,9 @@ def _table(runs: list[Metrics]) -> Table:
 
 def simulate_command(
     scenario: str = typer.Option(
-        "national", "--scenario", help="scenario YAML (default: the built-in national one)"
+        "national",
+        "--scenario",
+        help="scenario YAML, or a built-in one by name: national (default), synthetic",
     ),
     policy: list[str] = typer.Option(
         [], "--policy", help="policy to run (repeat); default: the scenario's"

@@ -1,11 +1,20 @@
 """The simulator: the production scheduler and market replayed on real traces, simulated time."""
 
+from c2net.sim.bound import CostBound, lp_bound, simple_bound
 from c2net.sim.comparison import compare
 from c2net.sim.dispatch import BROKER, OBJECTIVES, policy_names
 from c2net.sim.engine import AttemptRecord, JobRecord, RunResult, simulate
 from c2net.sim.metrics import Metrics, jain_index, lower_bound_cost, measure, percentiles
 from c2net.sim.report import TABLE_COLUMNS, summary, write_report
-from c2net.sim.scenario import DEFAULT_SCENARIO, Failure, Power, Scenario, load_scenario
+from c2net.sim.scenario import (
+    DEFAULT_SCENARIO,
+    Failure,
+    Power,
+    Scenario,
+    builtin_scenarios,
+    load_scenario,
+)
+from c2net.sim.synthetic import SyntheticSpec, synthetic_arrivals, synthetic_centers
 from c2net.sim.traces import (
     Arrival,
     TraceNode,
@@ -22,17 +31,21 @@ __all__ = [
     "TABLE_COLUMNS",
     "Arrival",
     "AttemptRecord",
+    "CostBound",
     "Failure",
     "JobRecord",
     "Metrics",
     "Power",
     "RunResult",
     "Scenario",
+    "SyntheticSpec",
     "TraceNode",
+    "builtin_scenarios",
     "compare",
     "jain_index",
     "load_scenario",
     "lower_bound_cost",
+    "lp_bound",
     "measure",
     "percentiles",
     "policy_names",
@@ -40,7 +53,10 @@ __all__ = [
     "read_alibaba_pods",
     "read_job_history",
     "read_swf",
+    "simple_bound",
     "simulate",
     "summary",
+    "synthetic_arrivals",
+    "synthetic_centers",
     "write_report",
 ]

@@ -6,6 +6,7 @@ Both hand the production `schedule()` a plain Snapshot and QueuedJobs and commit
 
 from __future__ import annotations
 
+import bisect
 import copy
 import random
 from collections.abc import Sequence
@@ -33,8 +34,12 @@ __all__ = [
 BROKER = "broker"
 # c2net's own objectives: the scheduler's `cheapest` policy ranking by the job's objective.
 OBJECTIVES = {"cost": "cost", "time": "time", "carbon": "carbon"}
-_WINDOW = 256  # queued jobs looked at per queue per cycle (like Slurm's bf_max_job_test)
-_BATCH = 16  # ready jobs per scheduler call, in queue order; a full batch placed -> run again
+# Queued jobs looked at per cycle (like Slurm's bf_max_job_test) and ready jobs per scheduler
+# call, in queue order (a full batch placed -> run again). The global queue hands the scheduler
+# every ready job of a deep window, as the gateway hands it its whole queue; the broker's
+# per-center FIFO queues keep a shallow window and small batches.
+_WINDOW, _BATCH = 4096, 4096
+_BROKER_WINDOW, _BROKER_BATCH = 256, 16
 
 
 @dataclass(order=True)
@@ -66,19 +71,25 @@ class Dispatcher(Protocol):
         ...
 
 
-def _ready(queue: Sequence[Waiting], pool: Pool, only: int | None = None) -> list[Waiting]:
-    """Of the first _WINDOW queued jobs, those some node has room for now (each alone), at most
-    _BATCH + 1, in queue order."""
+def _ready(
+    queue: Sequence[Waiting],
+    pool: Pool,
+    only: int | None = None,
+    window: int = _WINDOW,
+    batch: int = _BATCH,
+) -> list[Waiting]:
+    """Of the first `window` queued jobs, those some node has room for now (each alone), at
+    most `batch` + 1, in queue order."""
     if not queue:
         return []
-    head = queue[:_WINDOW]
+    head = queue[:window]
     room = pool.room_now(np.stack([w.vector for w in head]), only)
-    return [w for w, ok in zip(head, room, strict=True) if ok][: _BATCH + 1]
+    return [w for w, ok in zip(head, room, strict=True) if ok][: batch + 1]
 
 
-def _saturated(ready: Sequence[Waiting], placed: int) -> bool:
+def _saturated(ready: Sequence[Waiting], placed: int, batch: int = _BATCH) -> bool:
     """More jobs were ready than one batch and some were placed: the engine runs again."""
-    return len(ready) > _BATCH and placed > 0
+    return len(ready) > batch and placed > 0
 
 
 class GlobalDispatcher:
@@ -94,8 +105,7 @@ class GlobalDispatcher:
         return self._more
 
     def add(self, job: Waiting) -> None:
-        self._queue.append(job)
-        self._queue.sort()
+        bisect.insort(self._queue, job)
 
     def waiting(self) -> list[Waiting]:
         return list(self._queue)
@@ -113,7 +123,8 @@ class GlobalDispatcher:
             rng,
         )
         placed = {p.job_id for p in plan.placements}
-        self._queue = [w for w in self._queue if w.id not in placed]
+        # every job placed was in the window: only the head changes
+        self._queue[:_WINDOW] = [w for w in self._queue[:_WINDOW] if w.id not in placed]
         self._more = _saturated(ready, len(placed))
         return list(plan.placements)
 
@@ -127,7 +138,7 @@ class BrokerDispatcher:
     def __init__(self, centers: int) -> None:
         self._queues: list[list[Waiting]] = [[] for _ in range(centers)]
         self._unrouted: list[Waiting] = []
-        self._choice: dict[tuple[str, tuple[bool, ...]], int | None] = {}
+        self._choice: dict[tuple[str, int], int | None] = {}
         self._more = False
 
     def saturated(self) -> bool:
@@ -140,8 +151,7 @@ class BrokerDispatcher:
         return sorted([*self._unrouted, *(w for q in self._queues for w in q)])
 
     def _route(self, job: Waiting, pool: Pool, clock: Clock) -> int | None:
-        health = tuple(pool.healthy(i) for i in range(len(pool.centers)))
-        key = (job.spec.resources.describe(), health)
+        key = (job.spec.resources.describe(), pool.health_version)
         if key not in self._choice:
             plan = schedule(pool.idle_snapshot(clock.now()), [job.queued()], "cheapest", clock)
             self._choice[key] = pool.index[plan.placements[0].center] if plan.placements else None
@@ -160,22 +170,21 @@ class BrokerDispatcher:
             if target is None:
                 self._unrouted.append(job)
             else:
-                self._queues[target].append(job)
-                self._queues[target].sort()
+                bisect.insort(self._queues[target], job)
                 touched.add(target)
         placements: list[Placement] = []
         self._more = False
         for ci in sorted(touched):  # a center nothing happened at has no new room
             queue = self._queues[ci]
-            ready = _ready(queue, pool, only=ci)
+            ready = _ready(queue, pool, ci, _BROKER_WINDOW, _BROKER_BATCH)
             if not ready:
                 continue
             snap = pool.snapshot(clock.now(), only=ci)
-            batch = [w.queued() for w in ready[:_BATCH]]
+            batch = [w.queued() for w in ready[:_BROKER_BATCH]]
             plan = schedule(snap, batch, "first-fit", clock, rng)
             placed = {p.job_id for p in plan.placements}
-            self._queues[ci] = [w for w in queue if w.id not in placed]
-            self._more = self._more or _saturated(ready, len(placed))
+            queue[:_BROKER_WINDOW] = [w for w in queue[:_BROKER_WINDOW] if w.id not in placed]
+            self._more = self._more or _saturated(ready, len(placed), _BROKER_BATCH)
             placements += plan.placements
         return placements
 

@@ -1,9 +1,11 @@
 """The discrete-event engine: a trace replayed on a simulated clock through the production
 scheduler (`schedule()`, via a Dispatcher) and market (`make_line`, `Bill`).
 
-Arrivals, attempt ends, spot preemptions and center failures are events on a heap ordered by
-(time, sequence). The scheduler runs on cycle boundaries (every `cycle_seconds`) when something
-changed since its last run. All randomness comes from one `random.Random(seed)`.
+Attempt ends, spot preemptions, center failures and scheduler cycles are events on a heap
+ordered by (time, sequence); arrivals are read from the trace in (submit, position) order and
+come before any heap event at the same time. The scheduler runs on cycle boundaries (every
+`cycle_seconds`) when something changed since its last run. All randomness comes from one
+`random.Random(seed)`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from c2net.model import JobSpec, Placement, Resources
 from c2net.scheduler import QueuedJob, Snapshot, schedule
 from c2net.sim.dispatch import Dispatcher, Waiting, make_dispatcher
 from c2net.sim.events import EventKind, EventQueue
-from c2net.sim.pool import Pool
-from c2net.sim.scenario import Scenario
+from c2net.sim.pool import Pool, request_key
+from c2net.sim.scenario import Scenario, estimate_hours
 
 __all__ = ["AttemptRecord", "JobRecord", "RunResult", "simulate"]
 
@@ -88,6 +90,8 @@ class _Run:
         self.attempts: list[AttemptRecord] = []
         self.lines: list[BillLine] = []
         self.unplaceable: dict[int, str] = {}
+        self.reasons: dict[str, str] = {}  # request -> why no center can ever hold it
+        self.described: dict[tuple[object, ...], str] = {}
         self.failed: list[int] = []
         self.cycle_pending = False
         self.cycles = 0
@@ -97,9 +101,16 @@ class _Run:
             run="sim",
             name=f"job-{job.id}",
             resources=job.resources,
-            runtime_hours=job.duration / 3600,
+            runtime_hours=estimate_hours(job.duration, self.sc.runtime_estimate),
             objective=self.objective,
         )
+
+    def _describe(self, res: Resources) -> str:
+        key = request_key(res)
+        text = self.described.get(key)
+        if text is None:
+            text = self.described[key] = res.describe()
+        return text
 
     def _waiting(self, job: JobRecord, vector: np.ndarray) -> Waiting:
         return Waiting(job.submit, job.id, self._spec(job), vector, job.tenant, job.home)
@@ -112,12 +123,15 @@ class _Run:
 
     def _arrive(self, ji: int) -> None:
         job = self.jobs[ji]
-        vector = self.pool.vector(job.resources)
-        if vector is None or not self.pool.ever_fits(vector):
-            idle = Snapshot.idle(self.sc.centers, self.clock.now())
-            queued = [QueuedJob(job.id, self._spec(job), job.submit)]
-            plan = schedule(idle, queued, "first-fit", self.clock)
-            self.unplaceable[job.id] = plan.pending[0].message if plan.pending else "unplaceable"
+        vector = self.pool.fitting_vector(job.resources)
+        if vector is None:
+            key = job.resources.describe()
+            if key not in self.reasons:
+                idle = Snapshot.idle(self.sc.centers, self.clock.now())
+                queued = [QueuedJob(job.id, self._spec(job), job.submit)]
+                plan = schedule(idle, queued, "first-fit", self.clock)
+                self.reasons[key] = plan.pending[0].message if plan.pending else "unplaceable"
+            self.unplaceable[job.id] = self.reasons[key]
             return
         self.dispatcher.add(self._waiting(job, vector))
         self._changed()
@@ -155,7 +169,7 @@ class _Run:
                 job_name=f"job-{job.id}",
                 attempt=a.number,
                 center=a.center,
-                resources=a.resources.describe(),
+                resources=self._describe(a.resources),
                 state=state,
                 started_at=a.start,
                 ended_at=now,
@@ -168,7 +182,7 @@ class _Run:
         elif job.attempts >= self.sc.max_attempts:
             self.failed.append(job.id)
         else:  # back to the queue, keeping its place (submit time)
-            vector = self.pool.vector(job.resources)
+            vector = self.pool.fitting_vector(job.resources)
             assert vector is not None
             self.dispatcher.add(self._waiting(job, vector))
         self._changed()
@@ -190,30 +204,39 @@ class _Run:
         if self.dispatcher.saturated():
             self._changed()
 
+    def _handle(self, kind: EventKind, payload: int) -> None:
+        if kind is EventKind.END:
+            self._finish(payload, "SUCCEEDED")
+        elif kind is EventKind.PREEMPT:
+            self._finish(payload, "LOST", PREEMPTED)
+        elif kind in (EventKind.FAIL, EventKind.RECOVER):
+            self._fail(payload, kind is EventKind.FAIL)
+        elif kind is EventKind.ARRIVE:
+            self._arrive(payload)
+        else:
+            self._cycle()
+
     def run(self, progress: Callable[[int, int], None] | None) -> RunResult:
-        for ji, job in enumerate(self.jobs):
-            self.events.push(job.submit, EventKind.ARRIVE, ji)
+        # Arrivals come from the trace in (submit, index) order, ahead of any heap event at the
+        # same time (as if pushed first): no heap entry per job.
+        order = sorted(range(len(self.jobs)), key=lambda i: (self.jobs[i].submit, i))
         for f in self.sc.failures:
             ci = self.pool.index[f.center]
             self.events.push(f.at, EventKind.FAIL, ci)
             self.events.push(f.at + f.duration, EventKind.RECOVER, ci)
-        arrived, total = 0, len(self.jobs)
-        while self.events:
-            ev = self.events.pop()
-            self.clock.advance(ev.time - self.clock.now())
-            if ev.kind is EventKind.ARRIVE:
-                self._arrive(ev.payload)
+        arrived, total = 0, len(order)
+        while arrived < total or self.events:
+            if arrived < total and self.jobs[order[arrived]].submit <= self.events.next_time():
+                ji = order[arrived]
+                self.clock.advance(self.jobs[ji].submit - self.clock.now())
+                self._arrive(ji)
                 arrived += 1
                 if progress and (arrived % 256 == 0 or arrived == total):
                     progress(arrived, total)
-            elif ev.kind is EventKind.END:
-                self._finish(ev.payload, "SUCCEEDED")
-            elif ev.kind is EventKind.PREEMPT:
-                self._finish(ev.payload, "LOST", PREEMPTED)
-            elif ev.kind in (EventKind.FAIL, EventKind.RECOVER):
-                self._fail(ev.payload, ev.kind is EventKind.FAIL)
-            else:
-                self._cycle()
+                continue
+            ev = self.events.pop()
+            self.clock.advance(ev.time - self.clock.now())
+            self._handle(ev.kind, ev.payload)
         stuck = sorted(w.id for w in self.dispatcher.waiting())
         return RunResult(
             policy=self.dispatcher.name,

@@ -10,7 +10,7 @@ __all__ = ["Event", "EventKind", "EventQueue"]
 
 
 class EventKind(IntEnum):
-    ARRIVE = 0  # payload: job index
+    ARRIVE = 0  # payload: job index (the engine feeds arrivals from the sorted trace instead)
     END = 1  # payload: attempt index
     PREEMPT = 2  # payload: attempt index
     FAIL = 3  # payload: center index
@@ -40,6 +40,10 @@ class EventQueue:
 
     def pop(self) -> Event:
         return heapq.heappop(self._heap)
+
+    def next_time(self) -> float:
+        """Time of the event `pop` would return (infinity when empty)."""
+        return self._heap[0].time if self._heap else float("inf")
 
     def __len__(self) -> int:
         return len(self._heap)

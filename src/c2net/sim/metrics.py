@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from c2net.model import Center, Resources
+from c2net.sim.bound import MAX_VARIABLES, lp_bound, simple_bound
 from c2net.sim.engine import PREEMPTED, AttemptRecord, JobRecord, RunResult
 from c2net.sim.scenario import Scenario
 
@@ -44,7 +45,9 @@ class Metrics:
     unit: str  # what utilization counts: "gpus" or "cpus"
     unit_hours: float  # billed device-hours of completed attempts
     cost_per_unit_hour: float
-    cost_lower_bound: float
+    cost_lower_bound: float  # the LP bound where it was computed, else the simple one
+    cost_bound_method: str  # "lp" or "simple"
+    cost_lower_bound_simple: float
     wait_mean_s: float
     wait_p50_s: float
     wait_p95_s: float
@@ -89,6 +92,33 @@ def _units(res: Resources, unit: str) -> float:
     return float(sum(res.accelerators.values())) if unit == "gpus" else res.cpus
 
 
+def _arrays(
+    attempts: Sequence[AttemptRecord], end: float, unit: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start, stop (running ones: `end`) and units of every attempt."""
+    starts = np.fromiter((a.start for a in attempts), float, len(attempts))
+    stops = np.fromiter((end if a.end is None else a.end for a in attempts), float, len(attempts))
+    units = np.fromiter((_units(a.resources, unit) for a in attempts), float, len(attempts))
+    return starts, stops, units
+
+
+def _busy_by(
+    edges: np.ndarray, starts: np.ndarray, stops: np.ndarray, units: np.ndarray, group: np.ndarray
+) -> np.ndarray:
+    """(groups, bins) busy unit-seconds: per group, the integral of busy units over each bin, as
+    differences of the cumulative busy time F(t) = sum units x clip(min(t, stop) - start, 0)."""
+    groups = int(group.max()) + 1 if len(group) else 0
+    cumulative = np.stack(
+        [
+            np.bincount(group, units * np.clip(np.minimum(t, stops) - starts, 0, None), groups)
+            for t in edges
+        ],
+        axis=1,
+    ).reshape(groups, len(edges))
+    out: np.ndarray = np.diff(cumulative, axis=1)
+    return out
+
+
 def utilization_bins(
     attempts: Sequence[AttemptRecord],
     capacity: float,
@@ -98,36 +128,22 @@ def utilization_bins(
     unit: str,
 ) -> list[float]:
     """Share of `capacity` busy in each of `bins` equal slices of [start, end]."""
-    if end <= start or capacity <= 0:
+    if end <= start or capacity <= 0 or not attempts:
         return [0.0] * bins
     edges = np.linspace(start, end, bins + 1)
-    busy = np.zeros(bins)
-    for a in attempts:
-        stop = a.end if a.end is not None else end
-        overlap = np.clip(np.minimum(edges[1:], stop) - np.maximum(edges[:-1], a.start), 0, None)
-        busy += overlap * _units(a.resources, unit)
+    starts, stops, units = _arrays(attempts, end, unit)
+    busy = _busy_by(edges, starts, stops, units, np.zeros(len(attempts), dtype=np.int64))[0]
     return [float(x) for x in busy / (capacity * (edges[1] - edges[0]))]
 
 
 def lower_bound_cost(jobs: Sequence[JobRecord], centers: Sequence[Center]) -> float:
-    """Sum over completed jobs of the cheapest hourly price of any center with a node shape that
-    holds the job, x its duration: no placement, queueing or failure can make a job cheaper."""
-    total = 0.0
-    cache: dict[str, float] = {}
-    for job in jobs:
-        if job.end is None:
-            continue
-        key = job.resources.describe()
-        if key not in cache:
-            prices = [
-                p
-                for c in centers
-                if any(job.resources.fits_in(s.shape) for s in c.pools)
-                and (p := c.prices.hourly(job.resources)) is not None
-            ]
-            cache[key] = min(prices) if prices else 0.0
-        total += cache[key] * job.duration / 3600
-    return total
+    """The simple bound (see `bound.simple_bound`): each completed job at its cheapest center."""
+    return simple_bound(jobs, centers)
+
+
+def _floor_cents(value: float, lines: int) -> float:
+    """Down to the cent, less the bill's rounding (each line is kept to a millionth)."""
+    return math.floor((value - 5e-7 * lines) * 100) / 100
 
 
 def _fairness(jobs: Sequence[JobRecord]) -> float:
@@ -178,28 +194,40 @@ def _utilization(
 ) -> tuple[float, dict[str, float], dict[str, list[float]]]:
     """Overall and per-center utilization over the window, and per hub in _BINS slices."""
     start, end = window
-    at: dict[str, list[AttemptRecord]] = defaultdict(list)
-    for a in result.attempts:
-        at[a.center].append(a)
-    by_center: dict[str, float] = {}
-    hub_cap: dict[str, float] = defaultdict(float)
-    hub_attempts: dict[str, list[AttemptRecord]] = defaultdict(list)
-    busy = total = 0.0
-    for c in centers:
-        cap = _units(c.capacity, unit)
-        by_center[c.name] = utilization_bins(at[c.name], cap, start, end, 1, unit)[0]
-        busy, total = busy + by_center[c.name] * cap, total + cap
-        hub_cap[c.hub] += cap
-        hub_attempts[c.hub] += at[c.name]
+    cap = np.array([_units(c.capacity, unit) for c in centers], dtype=float)
+    hubs = sorted({c.hub for c in centers}, key=[c.hub for c in centers].index)
+    hub_of = np.array([hubs.index(c.hub) for c in centers], dtype=np.int64)
+    hub_cap = np.bincount(hub_of, cap, len(hubs))
+    if end <= start or not result.attempts:
+        zero = {c.name: 0.0 for c in centers}
+        return 0.0, zero, {h: [0.0] * _BINS for h in hubs}
+    index = {c.name: i for i, c in enumerate(centers)}
+    center = np.array([index[a.center] for a in result.attempts], dtype=np.int64)
+    starts, stops, units = _arrays(result.attempts, end, unit)
+    span = end - start
+    busy = _busy_by(np.array([start, end]), starts, stops, units, center)[:, 0]
+    busy = np.pad(busy, (0, len(centers) - len(busy)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_center = np.where(cap > 0, busy / (cap * span), 0.0)
+    edges = np.linspace(start, end, _BINS + 1)
+    by_bin = _busy_by(edges, starts, stops, units, hub_of[center])
+    by_bin = np.pad(by_bin, ((0, len(hubs) - len(by_bin)), (0, 0)))
+    width = edges[1] - edges[0]
     by_hub = {
-        h: utilization_bins(hub_attempts[h], cap, start, end, _BINS, unit)
-        for h, cap in hub_cap.items()
+        h: [float(x) for x in by_bin[i] / (hub_cap[i] * width)] if hub_cap[i] > 0 else [0.0] * _BINS
+        for i, h in enumerate(hubs)
     }
-    return (busy / total if total else 0.0), by_center, by_hub
+    total = float(cap.sum())
+    overall = float(busy.sum()) / (total * span) if total else 0.0
+    names = [c.name for c in centers]
+    return overall, {n: float(v) for n, v in zip(names, by_center, strict=True)}, by_hub
 
 
-def measure(result: RunResult, scenario: Scenario) -> Metrics:
-    """Metrics of one run of one policy."""
+def measure(
+    result: RunResult, scenario: Scenario, max_lp_variables: int = MAX_VARIABLES
+) -> Metrics:
+    """Metrics of one run of one policy; the cost's LP lower bound where its LP has at most
+    `max_lp_variables` variables (0: never), else the simple bound."""
     centers = scenario.centers
     unit = "gpus" if any(c.capacity.accelerators for c in centers) else "cpus"
     done = [a for a in result.attempts if a.state == "SUCCEEDED" and a.end is not None]
@@ -215,6 +243,7 @@ def measure(result: RunResult, scenario: Scenario) -> Metrics:
     start, end = _window(result)
     overall, by_center, by_hub = _utilization(result, centers, unit, (start, end))
     cost = float(result.bill.total)
+    bound = lp_bound(result.jobs, centers, max_lp_variables)
     ends = [j.end for j in result.jobs if j.end is not None]
     return Metrics(
         policy=result.policy,
@@ -228,7 +257,9 @@ def measure(result: RunResult, scenario: Scenario) -> Metrics:
         unit=unit,
         unit_hours=round(unit_hours, 2),
         cost_per_unit_hour=round(cost / unit_hours, 4) if unit_hours else 0.0,
-        cost_lower_bound=round(lower_bound_cost(result.jobs, centers), 2),
+        cost_lower_bound=_floor_cents(max(bound.value, bound.simple), len(result.attempts)),
+        cost_bound_method=bound.method,
+        cost_lower_bound_simple=_floor_cents(bound.simple, len(result.attempts)),
         wait_mean_s=round(float(np.mean(waits)) if waits else 0.0, 1),
         wait_p50_s=round(p50, 1),
         wait_p95_s=round(p95, 1),

@@ -15,9 +15,14 @@ import numpy as np
 from c2net.model import Center, Health, Resources
 from c2net.scheduler import Network, Snapshot
 
-__all__ = ["Pool"]
+__all__ = ["Pool", "request_key"]
 
 _EPS = 1e-9
+
+
+def request_key(res: Resources) -> tuple[object, ...]:
+    """A cheap hashable key of a request (equal requests, equal keys)."""
+    return (res.cpus, res.memory_gb, *sorted(res.accelerators.items()))
 
 
 class Pool:
@@ -40,9 +45,33 @@ class Pool:
         self._offset = np.cumsum([0] + [len(n) for n in self._free])[:-1]
         self._healthy = np.ones(len(self.centers), dtype=bool)
         self.changed: set[int] = set(range(len(self.centers)))  # centers touched since cleared
+        self.health_version = 0  # bumped on every health change
+        self._fitting: dict[tuple[object, ...], np.ndarray | None] = {}
+        self._vectors: dict[tuple[object, ...], np.ndarray] = {}
+        self._stale: set[int] = set()  # node rows whose Resources in _free lag _free_mat
 
     def _row(self, r: Resources) -> list[float]:
         return [r.cpus, r.memory_gb, *(float(r.accelerators.get(t, 0)) for t in self.dims[2:])]
+
+    def _vector(self, res: Resources) -> np.ndarray:
+        key = request_key(res)
+        vec = self._vectors.get(key)
+        if vec is None:
+            vec = self._vectors[key] = np.array(self._row(res), dtype=float)
+        return vec
+
+    def _refresh(self) -> None:
+        """Bring the stale nodes' Resources up to date with the free matrix (same arithmetic:
+        the matrix adds and subtracts the very numbers Resources would)."""
+        types = self.dims[2:]
+        for i in self._stale:
+            ci = int(self._node_center[i])
+            cpus, memory, *acc = self._free_mat[i].tolist()
+            free = Resources(
+                cpus, memory, {t: round(n) for t, n in zip(types, acc, strict=True) if n}
+            )
+            self._free[ci][i - int(self._offset[ci])] = free
+        self._stale.clear()
 
     def vector(self, res: Resources) -> np.ndarray | None:
         """The request over the pool's dims, or None if it asks for a type no center has."""
@@ -50,26 +79,38 @@ class Pool:
             return None
         return np.array(self._row(res), dtype=float)
 
+    def fitting_vector(self, res: Resources) -> np.ndarray | None:
+        """`vector(res)` when some node could ever hold it, else None (cached per request)."""
+        key = request_key(res)
+        if key not in self._fitting:
+            vector = self.vector(res)
+            self._fitting[key] = vector if vector is not None and self.ever_fits(vector) else None
+        return self._fitting[key]
+
     def healthy(self, ci: int) -> bool:
         return bool(self._healthy[ci])
 
     def set_health(self, ci: int, healthy: bool) -> None:
         self._healthy[ci] = healthy
+        self.health_version += 1
         self.changed.add(ci)
         health = Health.HEALTHY if healthy else Health.UNHEALTHY
         self.centers[ci] = replace(self.centers[ci], health=health)
 
     def allocate(self, ci: int, node: int, res: Resources) -> None:
-        self._free[ci][node] = self._free[ci][node] - res
-        self._free_mat[self._offset[ci] + node] -= self._row(res)
+        i = int(self._offset[ci]) + node
+        self._free_mat[i] -= self._vector(res)
+        self._stale.add(i)
 
     def release(self, ci: int, node: int, res: Resources) -> None:
-        self._free[ci][node] = self._free[ci][node] + res
+        i = int(self._offset[ci]) + node
+        self._free_mat[i] += self._vector(res)
+        self._stale.add(i)
         self.changed.add(ci)
-        self._free_mat[self._offset[ci] + node] += self._row(res)
 
     def snapshot(self, now: float, only: int | None = None) -> Snapshot:
         """The scheduler's view: all centers, or just center `only`."""
+        self._refresh()
         if only is not None:
             free: tuple[tuple[Resources, ...], ...] = (tuple(self._free[only]),)
             return Snapshot((self.centers[only],), free, now, network=self.network)

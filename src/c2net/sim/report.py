@@ -24,6 +24,8 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cost", "cost"),
     ("cost_per_unit_hour", "cost / device-h"),
     ("cost_lower_bound", "cost lower bound"),
+    ("cost_bound_method", "bound by"),
+    ("cost_lower_bound_simple", "simple bound"),
     ("wait_mean_s", "wait mean s"),
     ("wait_p50_s", "wait p50 s"),
     ("wait_p95_s", "wait p95 s"),
@@ -66,13 +68,16 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _cell(value: object) -> str:
+    """A number as JSON writes it; a word (the bound's method) as it is."""
+    return html.escape(value if isinstance(value, str) else json.dumps(value))
+
+
 def _table(data: dict[str, Any]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for _, h in TABLE_COLUMNS)
     rows = []
     for name, m in data["policies"].items():
-        cells = "".join(
-            f'<td data-key="{k}">{html.escape(json.dumps(m[k]))}</td>' for k, _ in TABLE_COLUMNS
-        )
+        cells = "".join(f'<td data-key="{k}">{_cell(m[k])}</td>' for k, _ in TABLE_COLUMNS)
         rows.append(
             f'<tr data-policy="{html.escape(name)}"><th>{html.escape(name)}</th>{cells}</tr>'
         )

@@ -3,6 +3,7 @@ the policies to compare, the seed and the failures to inject."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ import yaml
 
 from c2net.model import Center, Resources
 from c2net.scheduler import Network, builtin_network_matrix
+from c2net.sim.synthetic import synthetic_arrivals, synthetic_centers, synthetic_spec
 from c2net.sim.topology import Site, build_centers, rename_types
 from c2net.sim.traces import (
     ANY_GPU,
@@ -30,12 +32,15 @@ __all__ = [
     "Failure",
     "Power",
     "Scenario",
+    "builtin_scenarios",
+    "estimate_hours",
     "load_scenario",
     "parse_scenario",
     "synthesise",
 ]
 
 DEFAULT_SCENARIO = "national"
+RUNTIME_ESTIMATES = ("exact", "pow2")
 _HOUR = 3600.0
 
 
@@ -77,6 +82,23 @@ class Scenario:
     network: Network = field(default_factory=Network)  # rtt, carbon and PUE per hub, roles
     power: Power = field(default_factory=Power)
     max_attempts: int = 5  # a job lost this many times (preempted, center down) fails
+    runtime_estimate: str = "exact"  # what the scheduler is told a job runs: see estimate_hours
+
+    def __post_init__(self) -> None:
+        if self.runtime_estimate not in RUNTIME_ESTIMATES:
+            raise ValueError(
+                f"runtime_estimate: {self.runtime_estimate!r} is not one of {RUNTIME_ESTIMATES}"
+            )
+
+
+def estimate_hours(duration: float, how: str) -> float:
+    """The runtime the scheduler is told, in hours: `exact` the trace's own duration (a perfect
+    estimate); `pow2` rounded up to a power-of-two number of minutes (1, 2, 4, ... minutes), as
+    users state time limits in round steps. Jobs whose estimates round alike fall into one class
+    of the scheduler, which then ranks centers once for all of them."""
+    if how == "pow2":
+        return 2.0 ** math.ceil(math.log2(max(duration / 60.0, 1.0)) - 1e-9) / 60.0
+    return duration / 3600.0
 
 
 def _zipf_weights(n: int, skew: float) -> list[float]:
@@ -144,8 +166,16 @@ def _power(data: Mapping[str, Any]) -> Power:
     )
 
 
-def parse_scenario(data: Mapping[str, Any], base: Path | None = None) -> Scenario:
-    """A Scenario from its YAML mapping; relative trace paths resolve against `base`."""
+def _workload(
+    data: Mapping[str, Any], base: Path | None, seed: int, network: Network
+) -> tuple[tuple[Center, ...], dict[str, Site], list[Arrival]]:
+    """Centers, sites and arrivals: from `synthetic:` (generated) or `topology:` + `trace:`."""
+    if data.get("synthetic") is not None:
+        if data.get("trace") or data.get("topology"):
+            raise ValueError("synthetic: generates the centers and jobs; drop trace/topology")
+        spec = synthetic_spec({"seed": seed, **data["synthetic"]})
+        centers, sites = synthetic_centers(spec, network)
+        return centers, sites, synthetic_arrivals(spec, centers, network)
     topo = data.get("topology") or {}
     models = {str(k).upper(): str(v) for k, v in (topo.get("models") or {}).items()}
     nodes_path = topo.get("nodes")
@@ -155,12 +185,19 @@ def parse_scenario(data: Mapping[str, Any], base: Path | None = None) -> Scenari
     )
     if not centers:
         raise ValueError("topology.centers: list at least one center")
-    seed = int(data.get("seed", 0))
     trace = dict(data.get("trace") or {})
     trace["path"] = _resolve(trace.get("path"), base)
     rng = random.Random(seed * 7919 + 1)  # its own stream: the engine's draws do not shift it
     arrivals = synthesise(_read_trace(trace), data.get("synthesis") or {}, models, centers, rng)
     arrivals.sort(key=lambda a: (a.submit, a.id))
+    return centers, sites, arrivals
+
+
+def parse_scenario(data: Mapping[str, Any], base: Path | None = None) -> Scenario:
+    """A Scenario from its YAML mapping; relative trace paths resolve against `base`."""
+    seed = int(data.get("seed", 0))
+    network = _network(data.get("matrix"))
+    centers, sites, arrivals = _workload(data, base, seed, network)
     names = {c.name for c in centers}
     failures = _failures(data.get("failures") or [])
     for f in failures:
@@ -175,9 +212,10 @@ def parse_scenario(data: Mapping[str, Any], base: Path | None = None) -> Scenari
         arrivals=tuple(arrivals),
         policies=tuple(str(p) for p in data.get("policies") or ("first-fit", "cheapest")),
         failures=failures,
-        network=_network(data.get("matrix")),
+        network=network,
         power=_power(data.get("power") or {}),
         max_attempts=int(data.get("max_attempts", 5)),
+        runtime_estimate=str(data.get("runtime_estimate", "exact")),
     )
 
 
@@ -198,13 +236,21 @@ def _resolve(path: object, base: Path | None) -> str:
     return str(base / path)
 
 
+def builtin_scenarios() -> list[str]:
+    """Names of the scenarios shipped in c2net/data/scenarios (`--scenario NAME`)."""
+    folder = pkg_resources.files("c2net") / "data" / "scenarios"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
 def load_scenario(path: str | Path | None = None, seed: int | None = None) -> Scenario:
-    """A scenario file, or the built-in default (`national`); `seed` overrides the file's."""
-    if path is None or str(path) == DEFAULT_SCENARIO:
-        ref = pkg_resources.files("c2net") / "data" / "scenarios" / f"{DEFAULT_SCENARIO}.yaml"
+    """A scenario file, or a built-in one by name (default `national`); `seed` overrides the
+    file's."""
+    name = DEFAULT_SCENARIO if path is None else str(path)
+    if name in builtin_scenarios():
+        ref = pkg_resources.files("c2net") / "data" / "scenarios" / f"{name}.yaml"
         data, base = yaml.safe_load(ref.read_text()), None
     else:
-        data, base = yaml.safe_load(Path(path).read_text()), Path(path).parent
+        data, base = yaml.safe_load(Path(name).read_text()), Path(name).parent
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: a scenario file is a YAML mapping")
     if seed is not None:
