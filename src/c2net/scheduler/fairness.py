@@ -19,7 +19,7 @@ import numpy as np
 from c2net.model.spec import PRIORITY_CLASSES
 from c2net.scheduler.snapshot import QueuedJob, Snapshot
 
-__all__ = ["FairQueue"]
+__all__ = ["FairQueue", "jain_index"]
 
 _TOP = len(PRIORITY_CLASSES) - 1
 
@@ -118,3 +118,11 @@ class FairQueue:
                 total[d] += v
         if not self._single:
             self._push(account)
+
+
+def jain_index(values: Sequence[float]) -> float:
+    """Jain's fairness index (sum x)^2 / (n sum x^2): 1 when all equal, 1/n when one has all."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0 or not np.any(x):
+        return 1.0
+    return float(x.sum() ** 2 / (len(x) * (x**2).sum()))

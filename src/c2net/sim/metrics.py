@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from c2net.model import Center, Resources
+from c2net.scheduler.fairness import jain_index
 from c2net.sim.bound import MAX_VARIABLES, lp_bound, simple_bound
 from c2net.sim.engine import PREEMPTED, AttemptRecord, JobRecord, RunResult
 from c2net.sim.scenario import Scenario
@@ -78,14 +79,6 @@ def percentiles(values: Sequence[float], qs: Sequence[float]) -> list[float]:
     if not values:
         return [0.0 for _ in qs]
     return [float(x) for x in np.percentile(np.asarray(values, dtype=float), list(qs))]
-
-
-def jain_index(values: Sequence[float]) -> float:
-    """Jain's fairness index (sum x)^2 / (n sum x^2): 1 when all equal, 1/n when one has all."""
-    x = np.asarray(values, dtype=float)
-    if len(x) == 0 or not np.any(x):
-        return 1.0
-    return float(x.sum() ** 2 / (len(x) * (x**2).sum()))
 
 
 def _units(res: Resources, unit: str) -> float:

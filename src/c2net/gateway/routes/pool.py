@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from c2net.gateway.auth import Caller, require
 from c2net.gateway.deps import Gateway, gateway
 from c2net.model import AccountKind, Health, Resources, Role
+from c2net.scheduler.fairness import jain_index
 from c2net.store import NotFound
 from c2net.store.pool import PoolSample, TenantLoad
 
@@ -130,13 +131,6 @@ def _tenant(load: TenantLoad, pool: Resources, active_weight: float) -> TenantOu
     )
 
 
-def _jain(values: Sequence[float]) -> float:
-    # The simulator's definition, imported on first use: c2net.sim brings matplotlib along.
-    from c2net.sim.metrics import jain_index
-
-    return jain_index(values)
-
-
 @router.get("/fairness", response_model=FairnessOut)
 def fairness(gw: GW, who: Caller) -> FairnessOut:
     """Each consumer account's weight, quota, holdings, dominant and entitled share, queued
@@ -155,7 +149,7 @@ def fairness(gw: GW, who: Caller) -> FairnessOut:
         pool=_amounts(pool),
         tenants=tenants,
         active=len(working),
-        jain_index=_jain(working),
+        jain_index=jain_index(working),
     )
 
 
