@@ -1,19 +1,26 @@
-"""Global optimisation of a cycle: the LP lower bound, and an LP-guided re-placement.
+"""Global optimisation of a cycle: a cheaper plan for the jobs greedy admitted, and a proof of
+how close it is to the best possible.
 
-The greedy pass decides *which* jobs run this cycle (fair order) and places each on the best
-candidate with room at its turn. Where that leaves value on the table (an early flexible job took
-the cheap pool a later rigid one needed), the linear program over (class x candidate) counts,
+Greedy decides *which* jobs run this cycle (fair order) and places each on the best candidate
+with room at its turn, so an early flexible job can take the cheap pool a later rigid one needed.
+Here the same jobs are placed again, on nodes, always as a valid plan (`Layout`):
 
-    min  sum c[k,j] x[k,j]
-    s.t. sum_j x[k,j] = m[k]                              every admitted job placed
-         sum_{k,j in pool p} need[k,j,d] x[k,j] <= free[p,d]   per pool, per resource
-         x >= 0,
+1. by value: the classes that lose most away from their cheapest columns choose first, each job
+   taking its cheapest column with room (greedy's plan if some job finds none), then moves;
+2. a restricted LP over the columns near that plan gives resource prices and, evaluated over
+   every column, a Lagrangian lower bound (`bound.py`): no plan placing the same jobs costs less;
+3. the same jobs again, twice: each on its LP column (the jobs the LP places whole first), and
+   each on its cheapest column at the LP's prices (a job that can go elsewhere for little
+   leaves scarce cheap capacity to those that cannot);
+4. the cheapest of these three is polished (`search.py`): moves, repacks of the pools whose
+   priced capacity lies idle, ejections and ejection chains;
+5. while the plan is more than `target_gap` (1%) above the bound, another round of column
+   generation (better prices, a tighter bound) and another polish, at most `max_rounds` LPs.
 
-gives a lower bound on the cost of placing the same jobs (it ignores node boundaries, so no
-plan can beat it), and its rounded solution, packed onto nodes best-fit, is an alternative plan.
-The cheaper valid plan wins. Jobs with the `time` or `carbon` objective, gangs and jobs placed by
-preemption keep their greedy placement (their cost is a constant in both). Solved with HiGHS
-(scipy.optimize.linprog).
+The cheaper of greedy's plan and this one wins. Jobs with the `time` or `carbon` objective,
+gangs, jobs placed by preemption and jobs under an account quota keep their greedy placement
+(the pipeline marks them not movable; their cost is a constant in both). Deterministic: no time
+limits, no randomness.
 """
 
 from __future__ import annotations
@@ -22,20 +29,28 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from scipy import optimize, sparse
 
-from c2net.scheduler.pools import EPS, PoolTable, Room
+from c2net.scheduler.bound import Bound, Master, window
+from c2net.scheduler.columns import Columns
+from c2net.scheduler.layout import Columnar, Layout
+from c2net.scheduler.pools import PoolTable, Room
 from c2net.scheduler.ranking import ClassPlan
+from c2net.scheduler.search import ejections, moves, repacks
 from c2net.scheduler.select import Choice
 
 __all__ = ["Improvement", "improve"]
 
-# scipy's stubs type linprog's matrices as dense arrays; HiGHS takes sparse ones.
-_linprog: Any = optimize.linprog
-_coo: Any = sparse.coo_matrix
+# The first LP's columns, per class: from `_BELOW` places under the plan's column in the class's
+# cost order to `_ABOVE` over it. The LP mostly moves a job to a cheaper column (into capacity
+# the plan used badly), so the window reaches further down than up.
+_BELOW, _ABOVE = 12, 1
+_ENTERING = 3  # columns per class that a later round adds (most negative reduced cost first)
+# A later round drops the unused columns whose reduced cost is above this share of the mean
+# cost of a job (the restricted LP stays small; a dropped column can come back).
+_KEEP = 0.003
+_MAX_ROUNDS = 50  # rounds when asked for the LP optimum itself
 
 
 @dataclass(frozen=True)
@@ -43,17 +58,16 @@ class Improvement:
     choices: list[Choice]  # the plan's choices after optimisation (greedy's if not better)
     greedy_cost: float  # every placed job, as greedy placed them
     cost: float  # every placed job, as returned
-    lower_bound: float  # NaN when the LP was not solved
+    lower_bound: float  # no plan placing the same jobs costs less (NaN when not solved)
     solved: bool
+    lp_value: float = math.nan  # the last restricted LP's optimum (>= the full LP's)
+    exact: bool = False  # lower_bound is the full LP's optimum
+    rounds: int = 0  # LPs solved
+    room: Room | None = None  # the nodes' room under `choices`, when they are not greedy's
 
 
 def _cost(plans: Sequence[ClassPlan], of_job: Sequence[int], choices: Sequence[Choice]) -> float:
     return float(sum(plans[of_job[c.position]].view.cost[c.candidate] for c in choices))
-
-
-def _rows(table: PoolTable) -> np.ndarray:
-    """(P,) row in node_free of each pool's first node."""
-    return np.concatenate([[0], np.cumsum(table.pool_count)[:-1]]).astype(np.int64)
 
 
 def improve(
@@ -62,254 +76,126 @@ def improve(
     choices: list[Choice],
     movable: Sequence[bool],
     table: PoolTable,
+    room: Room,
     max_variables: int,
+    *,
+    target_gap: float = 0.01,
+    max_rounds: int | None = 3,
 ) -> Improvement:
+    """`room`: the nodes after greedy placed `choices` (left as it is). `max_rounds` None: solve
+    until the bound is the LP optimum."""
     greedy = _cost(plans, of_job, choices)
     fixed = [c for c, m in zip(choices, movable, strict=True) if not m]
     moving = [c for c, m in zip(choices, movable, strict=True) if m]
-    by_class: dict[int, list[Choice]] = defaultdict(list)
+    members: dict[int, list[int]] = defaultdict(list)
     for c in moving:
-        by_class[of_job[c.position]].append(c)
+        members[of_job[c.position]].append(c.position)
     # If every moving job already sits on its class's cheapest candidate, greedy is optimal.
     floor = _cost(plans, of_job, fixed) + sum(
-        len(cs) * float(plans[k].view.cost[plans[k].order].min()) for k, cs in by_class.items()
+        len(ps) * float(plans[k].view.cost[plans[k].order].min()) for k, ps in members.items()
     )
     if greedy <= floor + 1e-9 * max(1.0, abs(floor)):
-        return Improvement(choices, greedy, greedy, floor, True)
-    free = table.node_free.copy()
-    first_row = _rows(table)
-    for c in fixed:
-        plan = plans[of_job[c.position]]
-        p = int(plan.view.pool[c.candidate])
-        if table.pool_elastic[p]:
-            continue
-        for node in c.nodes:
-            free[first_row[p] + node - table.pool_first[p]] -= plan.view.vector[c.candidate]
-    pool_free = np.zeros((len(table.pool_name), len(table.dims)))
-    np.add.at(pool_free, table.node_pool, free)
-    pool_max = np.full_like(pool_free, -np.inf)
-    np.maximum.at(pool_max, table.node_pool, free)
-    # Variables: (class, candidate) pairs where some node could hold one job.
-    var_class, var_cand = [], []
-    for k in by_class:
-        view, order = plans[k].view, plans[k].order
-        pools = view.pool[order]
-        fits = table.pool_elastic[pools] | np.all(
-            pool_max[pools] + EPS >= view.vector[order], axis=1
-        )
-        var_class += [k] * int(fits.sum())
-        var_cand += order[fits].tolist()
-    n_var = len(var_class)
-    if n_var == 0 or n_var > max_variables:
-        return Improvement(choices, greedy, greedy, math.nan, False)
-    batch = plans[0].view.batch
+        return Improvement(choices, greedy, greedy, floor, True, floor, True)
     n_pools = len(table.pool_name)
-    klass = np.array(var_class, dtype=np.int64)
-    cand = np.array(var_cand, dtype=np.int64)
-    row, pool = batch.first_row[klass] + cand // n_pools, cand % n_pools
-    cost, need = batch.cost[row, pool], batch.row_vector[row]
-    classes = sorted(by_class)
-    class_row = {k: i for i, k in enumerate(classes)}
-    a_eq = _coo(
-        (np.ones(n_var), ([class_row[k] for k in var_class], np.arange(n_var))),
-        shape=(len(classes), n_var),
-    ).tocsr()
-    b_eq = np.array([len(by_class[k]) for k in classes], dtype=float)
-    bounded = ~table.pool_elastic[pool]
-    var_idx, dim_idx = np.nonzero(need * bounded[:, None] > 0)
-    keys, rows = np.unique(pool[var_idx] * len(table.dims) + dim_idx, return_inverse=True)
-    a_ub = _coo((need[var_idx, dim_idx], (rows, var_idx)), shape=(len(keys), n_var)).tocsr()
-    room = np.maximum(pool_free.reshape(-1)[keys], 0.0)
-    result = _linprog(cost, A_ub=a_ub, b_ub=room, A_eq=a_eq, b_eq=b_eq, method="highs")
-    if result.status != 0:
+    base = _without(room, moving, plans, of_job, n_pools)
+    cols = Columns.build(plans, {k: len(ps) for k, ps in members.items()}, table, base.free_rows())
+    if not len(cols) or len(cols) > max_variables or not cols.complete:
         return Improvement(choices, greedy, greedy, math.nan, False)
-    fixed_cost = _cost(plans, of_job, fixed)
-    bound = float(result.fun) + fixed_cost
-    x = np.asarray(result.x)
-    target = {
-        (int(k), int(j)): float(v) for k, j, v in zip(klass, cand, x, strict=True) if v > 1e-9
-    }
-    candidates = [_local(plans, of_job, choices, movable, target, table)]
-    rounded = _round(plans, by_class, klass, cand, x, fixed, of_job, table)
-    if rounded is not None:
-        mask = [False] * len(fixed) + [True] * len(rounded)
-        candidates.append(_local(plans, of_job, fixed + rounded, mask, target, table))
-    best, best_cost = choices, greedy
-    for option in candidates:
-        option_cost = _cost(plans, of_job, option)
-        if option_cost < best_cost - 1e-9 * max(1.0, abs(best_cost)):
-            best, best_cost = option, option_cost
-    return Improvement(best, greedy, best_cost, bound, True)
-
-
-def _local(
-    plans: Sequence[ClassPlan],
-    of_job: Sequence[int],
-    choices: list[Choice],
-    movable: Sequence[bool],
-    target: dict[tuple[int, int], float],
-    table: PoolTable,
-    passes: int = 3,
-) -> list[Choice]:
-    """Improve a plan, valid at every step: move a job to a cheaper candidate with room; or
-    swap - move a job the LP wants elsewhere out of a pool so that a
-    job of another class, which the LP wants there, can move in - when the pair lowers the
-    cost. Stops after a pass that finds nothing (or `passes` passes)."""
-    room = Room(table)
-    costs = {
-        k: plans[k].view.cost[plans[k].order].tolist()
-        for k in {of_job[c.position] for c in choices}
-    }
-    rank = {k: {j: i for i, j in enumerate(plans[k].order_list)} for k in costs}
-    jobs: list[list[int]] = []  # movable jobs: [class, rank in its order, node, position]
-    count: dict[tuple[int, int], int] = defaultdict(int)  # (class, rank) -> jobs there
-    at_pool: dict[int, set[int]] = defaultdict(set)  # pool -> indices into jobs
-    out: list[Choice] = []
-    for c, m in zip(choices, movable, strict=True):
-        k = of_job[c.position]
-        r = rank[k][c.candidate]
-        plan = plans[k]
-        for node in c.nodes:
-            room.reserve(plan.pools[r], node, plan.needs[plan.options[r]])
-        if m:
-            at_pool[plan.pools[r]].add(len(jobs))
-            jobs.append([k, r, c.nodes[0], c.position])
-            count[(k, r)] += 1
-        else:
-            out.append(c)
-    want = {(k, rank[k][j]): v for (k, j), v in target.items() if k in rank}
-
-    def wanted(k: int, r: int) -> bool:
-        return want.get((k, r), 0.0) > count[(k, r)] + 1e-9
-
-    def move(i: int, r: int, node: int) -> None:
-        k, old, old_node, _ = jobs[i]
-        plan = plans[k]
-        room.give_back(plan.pools[old], old_node, plan.needs[plan.options[old]])
-        at_pool[plan.pools[old]].discard(i)
-        count[(k, old)] -= 1
-        jobs[i][1], jobs[i][2] = r, node
-        at_pool[plan.pools[r]].add(i)
-        count[(k, r)] += 1
-
-    def take(k: int, r: int) -> int | None:
-        plan = plans[k]
-        nodes = room.take(plan.pools[r], plan.needs[plan.options[r]], 1)
-        return None if nodes is None else nodes[0]
-
-    of_class: dict[int, list[int]] = defaultdict(list)
-    for i, job in enumerate(jobs):
-        of_class[job[0]].append(i)
-    deficits = sorted(want, key=lambda kr: costs[kr[0]][kr[1]])
-    for _ in range(passes):
-        moved = False
-        for i, (k, r, _, _) in enumerate(jobs):  # cheaper candidates come first in the order
-            for r2 in range(r):
-                if costs[k][r2] < costs[k][r] - 1e-12:
-                    got = take(k, r2)
-                    if got is not None:
-                        move(i, r2, got)
-                        moved = True
-                        break
-        for k, r in deficits:
-            if not wanted(k, r):
-                continue
-            pool = plans[k].pools[r]
-            dearer = [i for i in of_class[k] if costs[k][jobs[i][1]] > costs[k][r] + 1e-12]
-            if not dearer:
-                continue
-            b = max(dearer, key=lambda i: costs[k][jobs[i][1]])
-            gain = costs[k][jobs[b][1]] - costs[k][r]
-            for a in sorted(at_pool[pool]):
-                ka, ra, node_a, _ = jobs[a]
-                if ka == k or want.get((ka, ra), 0.0) >= count[(ka, ra)] - 1e-9:
-                    continue  # the LP does not want A out of here
-                for r3 in range(len(costs[ka])):
-                    if costs[ka][r3] - costs[ka][ra] >= gain - 1e-12:
-                        break
-                    if r3 == ra or not wanted(ka, r3):
-                        continue
-                    node3 = take(ka, r3)
-                    if node3 is None:
-                        continue
-                    move(a, r3, node3)
-                    into = take(k, r)
-                    if into is not None:
-                        move(b, r, into)
-                        moved = True
-                    else:  # undo: A goes back to the node it left, which nobody took
-                        move(a, ra, node_a)
-                        back = room.reserve(pool, node_a, plans[ka].needs[plans[ka].options[ra]])
-                        assert back, "the node A left is still free"
-                    break
-                if not wanted(k, r):
-                    break
-        if not moved:
+    master = Master(cols, _cost(plans, of_job, fixed))
+    jobs = [(i, p) for i in _value_order(cols) for p in members[cols.classes[i]]]
+    columnar = Columnar(cols, plans, n_pools)
+    by_value = Layout(columnar, base.copy())
+    if not by_value.fill(jobs, range(len(cols))):  # a job found no room: start from greedy's
+        by_value = _adopt(columnar, base.copy(), moving, of_job)
+    moves(by_value)
+    layouts = [by_value]
+    bound = master.solve(window(cols, by_value.used(), _BELOW, _ABOVE))
+    # the LP's solution rounded: classes it places whole first, each on its LP column
+    whole = cols.minimum(-bound.x) <= -(cols.count - 1e-6)
+    lp_jobs = [job for job in jobs if whole[job[0]]] + [job for job in jobs if not whole[job[0]]]
+    for these, order in ((lp_jobs, _lp_order(cols, bound)), (jobs, _price_order(cols, bound))):
+        layout = Layout(columnar, base.copy())
+        if layout.fill(these, order):
+            moves(layout)
+            layouts.append(layout)
+    best = min(layouts, key=Layout.cost)
+    _polish(best, bound)
+    limit = _MAX_ROUNDS if max_rounds is None else max_rounds
+    while not bound.exact and bound.rounds < limit:
+        close = best.cost() + master.fixed <= bound.value + target_gap * abs(bound.value)
+        if close and max_rounds is not None:
             break
-    return out + [Choice(pos, plans[k].order_list[r], (node,)) for k, r, node, pos in jobs]
+        master.prune(_KEEP * bound.lp / float(cols.count.sum()))
+        bound = master.solve(master.entering(_ENTERING) | window(cols, best.used(), 1, 1))
+        _polish(best, bound)
+    cost = best.cost() + master.fixed
+    if cost < greedy - 1e-9 * max(1.0, abs(greedy)):
+        choices, room_after = fixed + best.choices(), best.room
+    else:
+        cost, room_after = greedy, None
+    return Improvement(
+        choices, greedy, cost, bound.value, True, bound.lp, bound.exact, bound.rounds, room_after
+    )
 
 
-def _round(
-    plans: Sequence[ClassPlan],
-    by_class: dict[int, list[Choice]],
-    klass: np.ndarray,
-    cand: np.ndarray,
-    x: np.ndarray,
-    fixed: list[Choice],
-    of_job: Sequence[int],
-    table: PoolTable,
-) -> list[Choice] | None:
-    """Round the LP solution: first the whole jobs it puts on each candidate (floor of x),
-    packed best-fit, largest requests first; then the jobs it splits, each on its class's
-    cheapest candidate with room. A job whose LP candidate has no node left also goes to the
-    cheapest one with room. None if some job finds no room at all."""
-    room = Room(table)
-    for c in fixed:
+def _polish(layout: Layout, bound: Bound, passes: int = 2) -> None:
+    """Move, repack pools whose priced capacity lies idle, eject misplaced jobs, move; again
+    while a pass saves more than 0.05% of the plan's cost."""
+    for _ in range(passes):
+        before = layout.cost()
+        moves(layout)
+        repacks(layout, bound.prices)
+        ejections(layout, bound.priced)
+        moves(layout)
+        if layout.cost() >= before * (1 - 5e-4):
+            break
+
+
+def _without(
+    room: Room, moving: Sequence[Choice], plans: Sequence[ClassPlan], of_job: Sequence[int], n: int
+) -> Room:
+    """A copy of `room` with the moving jobs' reservations given back."""
+    out = room.copy()
+    for c in moving:
         plan = plans[of_job[c.position]]
-        pool = int(plan.view.pool[c.candidate])
-        need = plan.needs[int(plan.view.option[c.candidate])]
         for node in c.nodes:
-            room.reserve(pool, node, need)
-    whole: dict[int, list[tuple[int, int]]] = {}  # class -> [(candidate, jobs)]
-    split: dict[int, int] = {}  # class -> jobs the LP splits between candidates
-    for k in by_class:
-        mine = np.flatnonzero(klass == k)
-        counts = np.floor(x[mine] + 1e-7).astype(np.int64)
-        whole[k] = [(int(cand[m]), int(n)) for m, n in zip(mine, counts, strict=True) if n > 0]
-        split[k] = len(by_class[k]) - int(counts.sum())
-    scale = np.maximum(table.pool_shape.max(axis=0), EPS)
-
-    def size(k: int) -> float:
-        return float((plans[k].view.vector[plans[k].order[0]] / scale).max())
-
-    def cheapest_with_room(plan: ClassPlan) -> tuple[int, list[int]] | None:
-        for i in np.argsort(plan.view.cost[plan.order], kind="stable").tolist():
-            nodes = room.take(plan.pools[i], plan.needs[plan.options[i]], 1)
-            if nodes is not None:
-                return i, nodes
-        return None
-
-    out: list[Choice] = []
-    jobs = {k: iter(by_class[k]) for k in by_class}
-    largest_first = sorted(by_class, key=lambda k: (-size(k), k))
-    for k in largest_first:
-        plan = plans[k]
-        where = {int(j): i for i, j in enumerate(plan.order)}
-        for j, n in whole[k]:
-            for _ in range(n):
-                i = where[j]
-                nodes = room.take(plan.pools[i], plan.needs[plan.options[i]], 1)
-                found = (i, nodes) if nodes is not None else cheapest_with_room(plan)
-                if found is None:
-                    return None
-                out.append(
-                    Choice(next(jobs[k]).position, int(plan.order[found[0]]), tuple(found[1]))
-                )
-    for k in largest_first:
-        for _ in range(split[k]):
-            found = cheapest_with_room(plans[k])
-            if found is None:
-                return None
-            i, nodes = found
-            out.append(Choice(next(jobs[k]).position, int(plans[k].order[i]), tuple(nodes)))
+            out.give_back(c.candidate % n, node, plan.needs[c.candidate // n])
     return out
+
+
+def _adopt(
+    columnar: Columnar, room: Room, moving: Sequence[Choice], of_job: Sequence[int]
+) -> Layout:
+    """Greedy's placement of the moving jobs as a layout (it always fits: greedy made it)."""
+    cols = columnar.cols
+    index = {k: i for i, k in enumerate(cols.classes)}
+    klass = np.array([index[of_job[c.position]] for c in moving], dtype=np.int64)
+    where = cols.locate(klass, np.array([c.candidate for c in moving], dtype=np.int64))
+    layout = Layout(columnar, room)
+    placed = layout.adopt(
+        (int(col), c.position, c.nodes[0]) for col, c in zip(where, moving, strict=True)
+    )
+    assert placed and bool(np.all(where >= 0)), "greedy's moving jobs sit on columns"
+    return layout
+
+
+def _value_order(cols: Columns) -> list[int]:
+    """Classes by how much they lose away from their cheapest column (the upper median of
+    their columns' costs minus the cheapest), most first: they choose first."""
+    start, cost = cols.start, cols.cost
+    loss = cost[(start[:-1] + start[1:]) // 2] - cost[start[:-1]]
+    order: list[int] = np.argsort(-loss, kind="stable").tolist()
+    return order
+
+
+def _lp_order(cols: Columns, bound: Bound) -> list[int]:
+    """Column indices, grouped by class like the columns: the LP solution's first (most jobs
+    first), then the cheapest at `bound`'s prices."""
+    order: list[int] = np.lexsort((cols.cost, bound.priced, -bound.x, cols.klass)).tolist()
+    return order
+
+
+def _price_order(cols: Columns, bound: Bound) -> list[int]:
+    """Column indices, grouped by class like the columns, cheapest at `bound`'s prices first."""
+    order: list[int] = np.lexsort((cols.cost, bound.priced, cols.klass)).tolist()
+    return order

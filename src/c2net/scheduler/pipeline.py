@@ -6,7 +6,7 @@
 3. take jobs in fair order (priority with aging, then weighted DRF) and give each the first
    candidate in its class's order with room on a node (best fit; gangs all or nothing);
 4. let blocked on-demand jobs preempt spot jobs, up to a limit per cycle;
-5. re-place the admitted jobs by LP where greedy left cost on the table, and bound the cost;
+5. re-place the admitted jobs more cheaply (LP prices, local search on nodes) and bound the cost;
 6. give every job not placed a reason code, a sentence and an estimated start.
 """
 
@@ -48,6 +48,7 @@ def schedule(
     max_preemptions: int = 10,
     aging_hours: float = 4.0,
     lp_max_variables: int = 5_000,
+    lp_rounds: int | None = 3,
 ) -> Plan:
     """Place queued jobs on the snapshot without overbooking any node.
 
@@ -55,6 +56,8 @@ def schedule(
     Pending entry with a code, a sentence, the per-center exclusions and an estimated start.
     `optimize`: "auto" (LP when the policy ranks by objective and the LP has at most
     `lp_max_variables` variables), True (the same, never skipped for size) or False.
+    `lp_rounds`: at most this many LPs per cycle for the bound (fewer once the plan is proven
+    within 1% of it); None: until the bound is the LP optimum itself.
     """
     # A cycle allocates a few hundred thousand objects (placements, pending entries, node
     # states) that all outlive it; collections during the cycle find nothing to free and cost
@@ -72,6 +75,7 @@ def schedule(
             max_preemptions,
             aging_hours,
             lp_max_variables,
+            lp_rounds,
         )
     finally:
         if collecting:
@@ -88,6 +92,7 @@ def _schedule(
     max_preemptions: int,
     aging_hours: float,
     lp_max_variables: int,
+    lp_rounds: int | None,
 ) -> Plan:
     pol = get_policy(policy) if isinstance(policy, str) else policy
     rng = rng or random.Random(0)
@@ -110,17 +115,24 @@ def _schedule(
         "preemptions": float(len(pre.preemptions)),
     }
     if optimize and callable(getattr(pol, "rank", None)) and pol.name == "cheapest":
+        # A job under an account quota keeps its place: another option may use more devices.
+        capped = {name for name, account in snapshot.accounts.items() if account.limited}
         movable = [
             i < len(greedy.choices)
             and plans[of_job[c.position]].cls.spec.objective == "cost"
             and plans[of_job[c.position]].cls.num_nodes == 1
+            and queue[c.position].account not in capped
             for i, c in enumerate(choices)
         ]
         limit = lp_max_variables if optimize == "auto" else 1 << 62
-        result = improve(plans, of_job, choices, movable, table, limit)
+        result = improve(plans, of_job, choices, movable, table, room, limit, max_rounds=lp_rounds)
         choices = result.choices
+        room = result.room or room
         stats["cost_greedy"] = result.greedy_cost
         stats["lp_lower_bound"] = result.lower_bound
+        stats["lp_value"] = result.lp_value
+        stats["lp_exact"] = float(result.exact)
+        stats["lp_rounds"] = float(result.rounds)
     placements = _placements(queue, plans, of_job, choices, table)
     stats.update(_summary(placements, queue, choices, snapshot, table))
     if "lp_lower_bound" in stats and stats["lp_lower_bound"] > 0:
@@ -228,7 +240,7 @@ def _pending(
             reasons[key] = pending_reason(plans[k], verdicts[k], busy)
         return reasons[key]
 
-    free = _free_now(room, table) if len(alloc) else None
+    free = room.free_rows() if len(alloc) else None
     starts: dict[int, np.ndarray] = {}
     seen: dict[int, int] = {}
     out: list[Pending] = []
@@ -257,14 +269,3 @@ def _pending(
         out.append(Pending(queue[pos].id, message, excl, ReasonCode.QUOTA, None))
     out.sort(key=lambda p: p.job_id)
     return out
-
-
-def _free_now(room: Room, table: PoolTable) -> np.ndarray:
-    """(N, D) free per node after this cycle's placements, from the room's node states."""
-    free = table.node_free.copy()
-    first_row = np.concatenate([[0], np.cumsum(table.pool_count)[:-1]])
-    for pool, states in enumerate(room.node_state):
-        base = int(first_row[pool]) - int(table.pool_first[pool])
-        for node, state in states.items():
-            free[base + node] = state
-    return free

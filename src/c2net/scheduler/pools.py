@@ -284,8 +284,36 @@ class Room:
         self._put(pool, node, tuple(new))
         self._recap(pool)
 
+    @property
+    def table(self) -> PoolTable:
+        return self._table
+
+    def elastic(self, pool: int) -> bool:
+        return bool(self._elastic[pool])
+
     def free_of(self, pool: int, node: int) -> State | None:
         return self.node_state[pool].get(node)
+
+    def copy(self) -> Room:
+        """An independent copy (reservations on it leave this one as it is)."""
+        other = Room.__new__(Room)
+        other._table, other._scale, other._elastic = self._table, self._scale, self._elastic
+        other.states = [{s: list(nodes) for s, nodes in pool.items()} for pool in self.states]
+        other.node_state = [dict(pool) for pool in self.node_state]
+        other.cap = list(self.cap)
+        other._norms = self._norms  # a cache of a pure function of the state
+        other._next_elastic = list(self._next_elastic)
+        return other
+
+    def free_rows(self) -> np.ndarray:
+        """(N, D) free per listed node now, rows as in PoolTable.node_free."""
+        table = self._table
+        free = table.node_free.copy()
+        base = np.concatenate([[0], np.cumsum(table.pool_count)[:-1]]) - table.pool_first
+        for pool, states in enumerate(self.node_state):
+            for node, state in states.items():
+                free[int(base[pool]) + node] = state
+        return free
 
 
 def _minus(state: State, need: list[tuple[int, float]]) -> State:
