@@ -5,6 +5,10 @@ from decimal import Decimal
 import pytest
 
 from c2net.market import Bill, attempt_cost, make_line, money
+from c2net.market.pricing import priced_snapshot
+from c2net.market.tariff import Tariff
+from c2net.scheduler import Snapshot
+from tests.builders import center
 
 
 @pytest.mark.parametrize(
@@ -60,3 +64,11 @@ def test_bill_totals_add_up() -> None:
 def test_money_has_symbol() -> None:
     assert money(Decimal("1.5")) == "¥1.5000"
     assert money(2, "USD", 2) == "$2.00"
+
+
+def test_a_tariffs_egress_price_reaches_the_scheduler() -> None:
+    a, b = center("a"), center("b")
+    snap = priced_snapshot(
+        Snapshot.idle([a, b]), {"a": Tariff(egress_gb=Decimal("0.08")), "b": Tariff()}, 0.0
+    )
+    assert snap.prices.egress == {"a": pytest.approx(0.08)}  # b: the network's price

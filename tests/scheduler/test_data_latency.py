@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from c2net.model import ReasonCode
-from c2net.scheduler import Dataset, Network, Snapshot, schedule
+from c2net.scheduler import Dataset, Network, PriceBook, Snapshot, schedule
 from tests.scheduler.builders import cpu_center, job_spec, queued
 
 EAST = cpu_center("east", 2.0, cpus=4, hub="hub-east", role="east")
@@ -42,6 +42,22 @@ def test_moving_data_is_priced(egress: float, policy: str, where: str, cost: flo
     if where == "west":
         # 1000 GB x 8 / 10 Gbit/s / 3600 = 0.222 h of transfer before 10 h of work
         assert p.estimated_hours == pytest.approx(10 + 1000 * 8 / 10 / 3600)
+
+
+def test_the_sending_centers_own_egress_price_wins_over_the_networks() -> None:
+    """The network says 0.5/GB (data stays east); east's tariff sells egress at 0.001/GB:
+    west 10 + 1000 x 0.001 = 11 < east's 20, as the market would bill it."""
+    snap = Snapshot.idle([EAST, WEST])
+    snap = Snapshot(
+        snap.centers,
+        snap.node_free,
+        datasets=DATA,
+        network=network(0.5),
+        prices=PriceBook(egress={"east": 0.001}),
+    )
+    spec = job_spec(resources={"cpus": 1}, runtime=10, inputs=["imagenet"])
+    (p,) = schedule(snap, [queued(1, spec)]).placements
+    assert (p.center, p.estimated_cost) == ("west", pytest.approx(11.0))
 
 
 def test_stay_explains_the_centers_without_the_data() -> None:

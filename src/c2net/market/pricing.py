@@ -62,11 +62,13 @@ def scaled_prices(prices: Prices, factor: Decimal) -> Prices:
 
 def priced_snapshot(snap: Snapshot, tariffs: Mapping[str, Tariff], now: float) -> Snapshot:
     """The snapshot with each center's unit prices as they are now: x the time-of-use
-    multiplier x the utilization surcharge; spot prices x (1 - the spot discount)."""
+    multiplier x the utilization surcharge; spot prices x (1 - the spot discount); the egress
+    price per GB its tariff sets (for ranking data moves as the market bills them)."""
     if not tariffs:
         return snap
     new_centers = []
     spot: dict[str, Prices] = dict(snap.prices.spot)
+    egress: dict[str, float] = dict(snap.prices.egress)
     for center, free in zip(snap.centers, snap.node_free, strict=True):
         tariff = tariffs.get(center.name)
         if tariff is None:
@@ -78,4 +80,7 @@ def priced_snapshot(snap: Snapshot, tariffs: Mapping[str, Tariff], now: float) -
         new_centers.append(replace(center, prices=now_prices))
         if tariff.spot_discount > 0:
             spot[center.name] = scaled_prices(center.prices, factor * tariff.spot_factor())
-    return replace(snap, centers=tuple(new_centers), prices=replace(snap.prices, spot=spot))
+        if tariff.egress_gb is not None:
+            egress[center.name] = float(tariff.egress_gb)
+    prices = replace(snap.prices, spot=spot, egress=egress)
+    return replace(snap, centers=tuple(new_centers), prices=prices)

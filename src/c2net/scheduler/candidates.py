@@ -82,6 +82,7 @@ class Context:
         n = len(self.table.names)
         datasets = self.snapshot.datasets
         net = self.snapshot.network
+        sent_from = self.snapshot.prices.egress  # per source center; else the network's price
         missing = tuple(d for d in inputs if d not in datasets)
         allowed = np.full(n, not missing, dtype=bool)
         hours, egress = np.zeros(n), np.zeros(n)
@@ -94,7 +95,8 @@ class Context:
             if policy == "stay":
                 allowed &= ~away
             hours += np.where(away, net.transfer_hours(ds.size_gb), 0.0)
-            egress += np.where(away, ds.size_gb * net.egress_per_gb, 0.0)
+            per_gb = sent_from.get(ds.center, net.egress_per_gb)
+            egress += np.where(away, ds.size_gb * per_gb, 0.0)
         return DataPlan(allowed, hours, egress, missing)
 
     def carbon_per_kwh(self) -> np.ndarray:

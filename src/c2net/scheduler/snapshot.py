@@ -74,6 +74,8 @@ class PriceBook:
     rents whole nodes (a cloud VM), whatever part of them it uses.
     `elastic`: centers whose pools grow on demand (clouds): a job never waits for a node there,
     each placement gets a fresh node numbered after the pool's listed ones.
+    `egress`: per center, its price per GB of data sent out of it (no entry = the network's
+    `egress_per_gb`), from the center's tariff.
     """
 
     spot: Mapping[str, Prices] = field(default_factory=dict)
@@ -81,6 +83,7 @@ class PriceBook:
         default_factory=dict
     )
     elastic: frozenset[str] = frozenset()
+    egress: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
