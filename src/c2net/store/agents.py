@@ -16,7 +16,6 @@ from c2net.model import (
 from c2net.store.attempts import end_attempt
 from c2net.store.base import Conflict, NotFound, StoreBase, attempt_from_row
 from c2net.store.booking import book_egress
-from c2net.store.books import tariffs_of
 from c2net.store.schema import attempts, jobs, logs
 
 __all__ = ["AgentRepo"]
@@ -105,7 +104,6 @@ class AgentRepo(StoreBase):
                     conn,
                     attempt_id,
                     now,
-                    tariffs=tariffs_of(conn),
                     network_price=self.network.egress_per_gb,
                 )
             else:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from c2net.market.egress import EgressLine, egress_entries, egress_lines, egress_price
 from c2net.market.ledger import Book, TxnKind, billable, cap_charge, usage_entries
-from c2net.market.tariff import Tariff, parse_tariff
+from c2net.market.tariff import parse_tariff
 from c2net.market.usage import FEN, MICRO, Terms, UsageLine, usage_lines
 from c2net.model import JobState
 from c2net.scheduler import Dataset
@@ -34,6 +34,7 @@ from c2net.store.books import (
     post,
     reverse_txn,
     settings_of,
+    tariffs_of,
     wallet,
 )
 from c2net.store.schema import attempt_terms, attempts, centers, datasets, jobs
@@ -127,7 +128,6 @@ def book_egress(
     attempt_id: int,
     now: float,
     *,
-    tariffs: Mapping[str, Tariff],
     network_price: float,
 ) -> Decimal:
     """Charge, once, the data an attempt that just started received: per input held at another
@@ -147,6 +147,7 @@ def book_egress(
             )
         )
     }
+    tariffs = tariffs_of(conn)  # read only for attempts with inputs
 
     def price_of(source: str) -> Decimal:
         return egress_price(tariffs.get(source), network_price)
