@@ -143,7 +143,7 @@ class SchedulingLoop:
             placed,
             len(lost),
             preempted=len(plan.preemptions),
-            placed_west=round(stats.get("west_share", 0.0) * stats.get("placed", 0.0)),
+            placed_west=int(stats.get("placed_west", 0.0)),
             diverted_west=int(stats.get("diverted_west", 0.0)),
         )
         with self._totals_lock:

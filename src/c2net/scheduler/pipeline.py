@@ -211,6 +211,7 @@ def _summary(
         "placed": float(placed),
         "pending": float(len(queue) - placed),
         "cost": float(sum(p.estimated_cost for p in placements)),
+        "placed_west": float(west),
         "west_share": west / placed if placed else 0.0,
         "diverted_west": float(diverted),
         "diverted_west_share": diverted / from_elsewhere if from_elsewhere else 0.0,
