@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from prometheus_client.parser import text_string_to_metric_families
 
+from c2net.client import Client
 from tests.dashboard.conftest import LiveNetwork
 from tests.dashboard.pages import (
     POLL_MS,
@@ -210,6 +211,25 @@ def test_the_bill_page_matches_the_api_and_changes_live(network: LiveNetwork, ta
     assert httpx.get(f"{network.url}/v1/pool/fairness", headers=alice).status_code == 403
     expect(page.locator("#fair-h")).to_be_hidden()
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_provider_sees_its_centers_revenue(network: LiveNetwork, tab: Tab) -> None:
+    job = network.client.submit({"name": "earns", "run": "sleep 0.5", "resources": {"cpus": 4}})
+    center = network.client.wait(job["id"], timeout=30)["center"]
+    quiet(network)
+    token = network.admin.create_token(name="dashboard", user=f"prov-{center}")["token"]
+    provider = Client(network.url, token)
+    try:
+        revenue = provider.bill()  # the API's answer for this token: its centers' work only
+        assert set(revenue["by_center"]) == {center} and revenue["total"] > 0
+        page = signed_in(tab.page, token)
+        open_page(page, network, "money")
+        expect(page.locator("#bill-total")).to_have_text(money(revenue["total"]), timeout=WAIT_MS)
+        cell = page.locator(f'table.centers-money tr[data-center="{center}"] [data-field="amount"]')
+        expect(cell).to_have_text(money(revenue["by_center"][center]))
+        expect(page.locator("#fair-h")).to_be_hidden()  # fairness is the operators'
+    finally:
+        provider.close()
 
 
 def test_metrics_parse_and_match_the_api(network: LiveNetwork) -> None:
