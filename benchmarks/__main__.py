@@ -54,14 +54,15 @@ def main() -> None:
     stamp = f"Run on {dt.date.today().isoformat()}, {machine()}" + (
         " (quick)" if args.quick else ""
     )
+    full = not args.quick and not args.names  # a partial run never replaces the full record
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "latest.json").write_text(
+    (ROOT / "results" / ("latest.json" if full else "partial.json")).write_text(
         json.dumps(
             {"when": stamp, "results": [r.__dict__ | {"speedup": r.speedup} for r in results]},
             indent=2,
         )
     )
-    if not args.no_record and not args.quick and not args.names:
+    if full and not args.no_record:
         head = DOC.read_text().split(MARK)[0] if DOC.exists() else "# Benchmarks\n\n"
         DOC.write_text(f"{head}{MARK}\n\n{stamp}.\n\n{table}\n")
 

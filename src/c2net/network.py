@@ -13,6 +13,7 @@ from c2net.model import Center, NodePool, Prices, Resources, parse_accelerators
 
 __all__ = [
     "BUILTIN_NETWORK",
+    "CENTER_FORM_KEYS",
     "center_to_dict",
     "load_catalogs",
     "load_center",
@@ -21,18 +22,29 @@ __all__ = [
 ]
 
 BUILTIN_NETWORK = "builtin"
-_CENTER_KEYS = {
+# what center_to_dict writes (and the store keeps)
+CENTER_FORM_KEYS = (
     "name",
     "hub",
     "region",
     "role",
     "backend",
     "emulated",
+    "elastic",
     "pools",
     "prices",
+)
+_CENTER_KEYS = {
+    *CENTER_FORM_KEYS,
     "backend_options",
     "tariff",  # time-of-use, spot and surcharge rules (c2net.market.tariff), checked below
+    "catalog",  # {source, region, ...}: pools and prices from a cloud price catalogue
 }
+
+
+def _price(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    return None if value is None else float(value)
 
 
 def _pool(data: Mapping[str, Any], where: str) -> NodePool:
@@ -40,10 +52,16 @@ def _pool(data: Mapping[str, Any], where: str) -> NodePool:
         shape = Resources(
             float(data["cpus"]), float(data["memory"]), parse_accelerators(data.get("accelerators"))
         )
-        return NodePool(str(data.get("name", "default")), int(data.get("count", 1)), shape)
+        return NodePool(
+            str(data.get("name", "default")),
+            int(data.get("count", 1)),
+            shape,
+            _price(data, "price"),
+            _price(data, "spot_price"),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(
-            f"{where}: a pool needs count, cpus, memory[, accelerators] ({exc})"
+            f"{where}: a pool needs count, cpus, memory[, accelerators, price, spot_price] ({exc})"
         ) from exc
 
 
@@ -62,6 +80,12 @@ def parse_center(data: Mapping[str, Any]) -> Center:
             parse_tariff(data["tariff"])
         except ValueError as exc:
             raise ValueError(f"center {name}: tariff: {exc}") from exc
+    if data.get("catalog") is not None:
+        if data.get("pools") or data.get("prices"):
+            raise ValueError(f"center {name}: give `catalog` or `pools`/`prices`, not both")
+        from c2net.market.clouds import center_from_catalog
+
+        return center_from_catalog(data)
     pools = data.get("pools") or []
     if not pools:
         raise ValueError(f"center {name}: `pools` must list at least one node pool")
@@ -83,6 +107,7 @@ def parse_center(data: Mapping[str, Any]) -> Center:
         emulated=bool(data.get("emulated", False)),
         pools=tuple(_pool(pool, f"center {name} pool {i}") for i, pool in enumerate(pools)),
         prices=prices,
+        elastic=bool(data.get("elastic", False)),
     )
 
 
@@ -101,6 +126,7 @@ def center_to_dict(center: Center) -> dict[str, Any]:
         "role": center.role,
         "backend": center.backend,
         "emulated": center.emulated,
+        "elastic": center.elastic,
         "pools": [
             {
                 "name": p.name,
@@ -108,6 +134,8 @@ def center_to_dict(center: Center) -> dict[str, Any]:
                 "cpus": p.shape.cpus,
                 "memory": p.shape.memory_gb,
                 "accelerators": dict(p.shape.accelerators),
+                **({} if p.price is None else {"price": p.price}),
+                **({} if p.spot_price is None else {"spot_price": p.spot_price}),
             }
             for p in center.pools
         ],
@@ -125,6 +153,11 @@ def load_center(path: str | Path) -> tuple[Center, dict[str, Any]]:
     data = yaml.safe_load(Path(path).read_text())
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a mapping describing one center")
+    section = data.get("catalog")
+    if isinstance(section, Mapping) and isinstance(section.get("source"), str):
+        beside = Path(path).parent / section["source"]  # a catalogue file next to the center's
+        if not Path(section["source"]).is_absolute() and beside.is_file():
+            data = {**data, "catalog": {**section, "source": str(beside)}}
     return parse_center(data), dict(data)
 
 

@@ -13,6 +13,7 @@ from c2net.agent import Agent
 from c2net.agent.backends import LocalBackend
 from c2net.client import Client
 from c2net.model import Center
+from c2net.network import load_center
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway
 from tests.procs import group_alive
@@ -169,3 +170,40 @@ def test_on_demand_work_preempts_a_spot_job(gateway: LiveGateway, agent: Running
         assert time.monotonic() < deadline, c.job(spot["id"])
         time.sleep(0.1)
     c.cancel(spot["id"])
+
+
+def test_a_cloud_region_published_from_a_catalogue_runs_work_at_its_instance_price(
+    gateway: LiveGateway, tmp_path: Path
+) -> None:
+    """A provider's center file names a catalogue region instead of pools: the agent registers
+    it (one elastic pool per instance type, priced per whole VM), the scheduler places work on
+    it, and the attempt is billed at the instance's price per second."""
+    path = tmp_path / "ali.yaml"
+    path.write_text(
+        "name: ali-beijing\nemulated: true\ncatalog: {source: alicloud, region: cn-beijing}\n"
+    )
+    cloud, _ = load_center(path)
+    running = Running(gateway.agent(cloud.name), cloud, tmp_path / "work")
+    try:
+        c = gateway.client
+        job = c.submit(
+            {"run": "echo on node $C2NET_NODE; sleep 1", "resources": {"accelerators": "T4:1"}}
+        )
+        done = c.wait(job["id"], timeout=30)
+        assert done["state"] == "SUCCEEDED", done
+        (attempt,) = done["attempts"]
+        t4 = min(
+            (p for p in cloud.pools if p.shape.accelerators == {"T4": 1}),
+            key=lambda p: p.price or 0.0,
+        )
+        assert attempt["center"] == "ali-beijing" and t4.price is not None
+        assert attempt["price_per_hour"] == pytest.approx(t4.price)
+        assert attempt["cost"] == pytest.approx(t4.price * attempt["wall_seconds"] / 3600, abs=1e-5)
+        assert f"on node {len(cloud.pools)}" in c.logs(job["id"])["data"]  # a fresh VM
+        (listed,) = c.centers()
+        assert listed["free"] == listed["capacity"]  # a fresh VM of each type, always
+        assert listed["elastic"] and {p["name"]: p["price"] for p in listed["pools"]}[
+            t4.name
+        ] == pytest.approx(t4.price)
+    finally:
+        running.stop()

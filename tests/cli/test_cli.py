@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from c2net.cli import app
 from c2net.cli.config import DEFAULT_GATEWAY, resolve_gateway
 from c2net.cli.launcher import Network
-from c2net.network import center_to_dict
+from c2net.network import center_to_dict, parse_center
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway
 
@@ -132,3 +132,14 @@ def test_down_without_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("C2NET_HOME", str(tmp_path))
     out = runner.invoke(app, ["down"])
     assert out.exit_code == 1 and "no network is up" in out.output
+
+
+def test_centers_show_a_cloud_region_on_demand_priced_per_node(gw: LiveGateway) -> None:
+    cloud = parse_center({"name": "ali", "catalog": {"source": "alicloud", "region": "cn-beijing"}})
+    gw.agent("ali").register(center_to_dict(cloud), {})
+    out = runner.invoke(app, ["centers"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    (row,) = [line for line in out.output.splitlines() if line.strip().startswith("ali")]
+    prices = sorted(p.price or 0.0 for p in cloud.pools)
+    assert row.count("on demand") == 2  # nodes and free room: the region grows with demand
+    assert f"per node {prices[0]:.4g}-{prices[-1]:.4g} ({len(prices)} types)" in row

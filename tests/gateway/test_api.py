@@ -184,6 +184,13 @@ def test_register_bad_center_is_422(gw: LiveGateway) -> None:
     assert info.value.status == 422 and "pools" in info.value.message
 
 
+def test_register_never_reads_a_catalogue_the_agent_names(gw: LiveGateway) -> None:
+    bad = {"name": "x", "catalog": {"source": "/etc/passwd", "region": "x"}}
+    with pytest.raises(C2netError) as info:
+        gw.agent("x").register(bad, {})
+    assert info.value.status == 422 and "the agent reads it" in info.value.message
+
+
 def test_openapi_docs(gw: LiveGateway) -> None:
     assert httpx.get(f"{gw.url}/docs").status_code == 200
     paths = httpx.get(f"{gw.url}/openapi.json").json()["paths"]

@@ -4,6 +4,7 @@ text parses, and every number matches the REST API or the arithmetic in the comm
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -163,3 +164,13 @@ def test_work_diverted_west_and_preemptions_are_counted(gw: LiveGateway) -> None
     assert m[("c2net_scheduling_placements_west_total", ())] == 2
     assert m[("c2net_scheduling_diverted_west_total", ())] == 1  # alice's, not wendy's
     assert m[("c2net_scheduling_preemptions_total", ())] == 0
+
+
+def test_a_cloud_region_exports_its_price_per_node(gw: LiveGateway) -> None:
+    vm = replace(center("vms", (1, node(8, 32))), elastic=True)
+    vm = replace(vm, pools=(replace(vm.pools[0], name="vm.large", price=3.25),))
+    gw.agent("vms").register(center_to_dict(vm), {})
+    m = scrape(gw)
+    labels = (("center", "vms"), ("currency", "CNY"))
+    assert m[("c2net_center_price_per_hour", (*labels, ("item", "node:vm.large")))] == 3.25
+    assert ("c2net_center_price_per_hour", (*labels, ("item", "cpu"))) not in m

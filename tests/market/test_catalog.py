@@ -101,6 +101,30 @@ def test_builtin_catalogues_load() -> None:
         builtin_catalog("aws")
 
 
+@pytest.mark.parametrize(
+    ("listed", "network"),
+    [
+        ("Nvidia Tesla V100", "V100"),  # Alibaba, vendor words around the name
+        ("A100 80G", "A100-80GB"),  # a memory suffix that names its own type
+        ("A800 40G", "A800"),  # one that does not
+        ("H", "H20"),  # Alibaba's gn8v (96 GB)
+        ("RTX 4090", "RTX4090"),
+        ("Tencent Zixiao C100", "ZIXIAO-C100"),  # unknown to the accelerator catalogue: kept
+        ("L20N 72G", "L20N"),
+    ],
+)
+def test_chinese_clouds_device_names_become_the_networks(listed: str, network: str) -> None:
+    table = parse_catalog(rows(f"ecs.x,{listed},8,96,384,30.0,,cn-beijing"), "alicloud")
+    assert len(table) == 1
+    assert (table.offer(0).accelerator, table.offer(0).count) == (network, 8)
+
+
+def test_no_builtin_offer_with_devices_is_left_without_a_device_name() -> None:
+    for name in ("alicloud", "tencentcloud"):
+        table = builtin_catalog(name)
+        assert not ((table.count > 0) & (table.accelerator == "")).any(), name
+
+
 def test_clouds_as_centers_one_per_region_with_elastic_capacity() -> None:
     table = parse_catalog(
         rows(
@@ -109,9 +133,9 @@ def test_clouds_as_centers_one_per_region_with_elastic_capacity() -> None:
         ),
         "lambda",
     )
-    centers, book = catalog_centers(table, rate=7.0, currency="CNY")
+    centers = catalog_centers(table, rate=7.0, currency="CNY")
     assert [c.name for c in centers] == ["lambda-us-east-1", "lambda-us-west-1"]
-    snap = Snapshot(tuple(centers), tuple(tuple(c.node_shapes()) for c in centers), prices=book)
+    snap = Snapshot.idle(centers)
     jobs = [queued(i, job_spec(resources={"accelerators": "A100:1"})) for i in range(3)]
     plan = schedule(snap, jobs)
     # never full: all three on the cheaper region, a fresh VM each, at 1.29 x 7 per hour

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from c2net.market import Bill, attempt_cost, make_line, money
 from c2net.market.pricing import priced_snapshot
-from c2net.market.tariff import Tariff
+from c2net.market.tariff import Tariff, parse_tariff
+from c2net.model import Resources
 from c2net.scheduler import Snapshot
-from tests.builders import center
+from tests.builders import center, node
 
 
 @pytest.mark.parametrize(
@@ -72,3 +74,32 @@ def test_a_tariffs_egress_price_reaches_the_scheduler() -> None:
         Snapshot.idle([a, b]), {"a": Tariff(egress_gb=Decimal("0.08")), "b": Tariff()}, 0.0
     )
     assert snap.prices.egress == {"a": pytest.approx(0.08)}  # b: the network's price
+
+
+def test_whole_node_prices_follow_the_tariff_without_a_surcharge_on_elastic_centers() -> None:
+    vm = center("cloud", (1, node(4, 16)), (1, node(8, 32)))
+    vm = replace(
+        vm,
+        elastic=True,
+        pools=(replace(vm.pools[0], price=2.0, spot_price=0.5), replace(vm.pools[1], price=4.0)),
+    )
+    tariff = parse_tariff(
+        {
+            "flat_multiplier": 1.5,
+            "spot_discount": 0.6,
+            "utilization_surcharge": {"above": 0.0, "max": 1.0},
+        }
+    )
+    # every listed node busy: a center with a finite pool would pay the full surcharge
+    busy = Snapshot(
+        (vm,),
+        ((Resources(0, 0), Resources(0, 0)),),
+    )
+    (priced,) = priced_snapshot(busy, {"cloud": tariff}, 0.0).centers
+    first, second = priced.pools
+    assert (first.price, first.spot_price) == (pytest.approx(3.0), pytest.approx(0.75))
+    # no spot price of its own: the tariff's spot discount on its price now
+    assert (second.price, second.spot_price) == (pytest.approx(6.0), pytest.approx(2.4))
+    listed = replace(vm, elastic=False)
+    (full,) = priced_snapshot(replace(busy, centers=(listed,)), {"cloud": tariff}, 0.0).centers
+    assert full.pools[0].price == pytest.approx(2.0 * 1.5 * 2)  # x 2: the whole surcharge

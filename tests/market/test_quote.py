@@ -134,3 +134,22 @@ def test_egress_is_quoted_for_offers_away_from_the_data(
     # b: 12.11 x 2 = 24.22 compute + 100 GB x the price per GB
     assert offers["b"].estimated_cost == Decimal("24.22") + 100 * price_per_gb
     assert offers["b"].runtime_hours == 2.0  # moving the data is not running time
+
+
+def test_a_cloud_region_is_quoted_beside_centers_at_its_whole_vm_price() -> None:
+    vm = replace(
+        center("cloud", (1, node(8, 32, "A100:1")), cpu=0.0, mem=0.0),
+        elastic=True,
+    )
+    vm = replace(vm, pools=(replace(vm.pools[0], price=9.5),))
+    # a is busy, the cloud never is: it starts now, at the VM's price whatever the job uses
+    snap = Snapshot.with_allocations([A, vm], [("a", 0, node(1, 1, "A100:1"))], taken_at=5.0)
+    q = quote(spec(1, 1, "A100:1", runtime=2), snap)
+    cloud, busy = q.offers
+    assert (cloud.center, cloud.price_per_hour, cloud.estimated_cost) == (
+        "cloud",
+        Decimal("9.5"),
+        Decimal("19"),
+    )
+    assert (cloud.available_now, cloud.estimated_start) == (True, 5.0)
+    assert (busy.center, busy.available_now) == ("a", False)

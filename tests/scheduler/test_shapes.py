@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from c2net.model import ReasonCode, Resources
-from c2net.scheduler import PriceBook, Snapshot, schedule
+from c2net.model import ReasonCode
+from c2net.scheduler import Running, Snapshot, schedule
 from tests.builders import center, node
 from tests.scheduler.builders import cpu_center, job_spec, queued
 
@@ -63,16 +65,24 @@ def test_gang_never_mixes_pools() -> None:
 
 
 def test_elastic_pool_grows_per_job_and_is_priced_per_node() -> None:
-    vm = center("cloud", (1, node(4, 16, "T4:1")), cpu=0.0, mem=0.0)
-    book = PriceBook(node_prices={"cloud": {"p0": (0.5, 0.2)}}, elastic=frozenset({"cloud"}))
-    snap = Snapshot((vm,), ((Resources(4, 16, {"T4": 1}),),), prices=book)
+    vm = center("cloud", (1, node(4, 16, "T4:1")), (1, node(2, 4)), cpu=0.0, mem=0.0)
+    vm = replace(
+        vm,
+        elastic=True,
+        pools=(replace(vm.pools[0], price=0.5, spot_price=0.2), replace(vm.pools[1], price=0.1)),
+    )
+    snap = Snapshot.idle([vm])
     jobs = [queued(i, job_spec(resources={"cpus": 1, "accelerators": "T4:1"})) for i in range(3)]
     plan = schedule(snap, jobs)
-    # One fresh VM per job (numbered after the listed node 0), the whole VM's price each.
-    assert [p.node for p in plan.placements] == [1, 2, 3]
-    assert {p.price_per_hour for p in plan.placements} == {0.5}
+    # One fresh VM per job (numbered after the listed nodes 0 and 1), the whole VM's price each.
+    assert [p.node for p in plan.placements] == [2, 3, 4]
+    assert {(p.pool, p.price_per_hour) for p in plan.placements} == {("p0", 0.5)}
     spot = schedule(snap, [queued(9, job_spec(spot=True, resources={"accelerators": "T4:1"}))])
     assert spot.placements[0].price_per_hour == 0.2
+    # VMs already running keep their numbers: the next one gets a number none of them holds
+    held = [Running(j, "cloud", p.node, p.resources) for j, p in enumerate(plan.placements)]
+    later = schedule(Snapshot.of_running([vm], held), [queued(7, job_spec())])
+    assert (later.placements[0].node, later.placements[0].pool) == (5, "p1")
 
 
 def test_pool_with_count_keeps_node_numbers() -> None:

@@ -1,5 +1,10 @@
+from dataclasses import replace
+
+import pytest
+
 from c2net.model import Resources
 from c2net.sim.pool import Pool, request_key
+from tests.builders import center
 from tests.sim.builders import gpu_center
 
 
@@ -37,3 +42,8 @@ def test_request_key_ignores_accelerator_order() -> None:
     a = Resources(1, 2, {"A10": 1, "T4": 2})
     b = Resources(1, 2, {"T4": 2, "A10": 1})
     assert request_key(a) == request_key(b) != request_key(Resources(1, 2, {"A10": 1}))
+
+
+def test_an_elastic_center_is_refused_not_miscounted() -> None:
+    with pytest.raises(ValueError, match=r"listed nodes only.*'cloud'"):
+        Pool([replace(center("cloud"), elastic=True)])

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from c2net.model import AccountKind, JobState, ReasonCode, parse_spec
+from c2net.network import parse_center
 from c2net.scheduler import builtin_network_matrix, schedule
 from c2net.store import Store
+from c2net.store.schema import attempt_terms
 from tests.builders import center, node, spec
 
 S = JobState
@@ -163,3 +165,40 @@ def test_interactive_work_stays_near_home_and_batch_goes_west(store: Store) -> N
     # the built-in matrix puts ningxia 23.1 ms from the Yangtze River Delta
     assert store.job(interactive.id).center == "east"
     assert store.job(batch.id).center == "west"
+
+
+def test_a_cloud_region_rents_fresh_vms_priced_and_billed_whole(db_url: str) -> None:
+    s = Store(db_url, heartbeat_timeout=1e9, lease_seconds=1e9, retry_backoff=0)
+    vm = parse_center(
+        {
+            "name": "cloud",
+            "elastic": True,
+            "pools": [
+                {
+                    "name": "vm.a10",
+                    "count": 1,
+                    "cpus": 8,
+                    "memory": 32,
+                    "price": 9.0,
+                    "accelerators": {"A10": 1},
+                },
+            ],
+        }
+    )
+    s.register_center(vm, 0.0, {})
+    a = consumer(s, "ann")
+    first = [s.submit(spec(1, 1, "A10:1"), 1.0, account_id=a).id for _ in range(3)]
+    cycle(s, 2.0)
+    snap, _ = s.snapshot(3.0)
+    assert snap.centers == (vm,)  # elastic, priced per node, as registered
+    later = s.submit(spec(1, 1, "A10:1"), 4.0, account_id=a).id
+    cycle(s, 5.0)
+    placed = {j: s.job(j).attempts[-1] for j in [*first, later]}
+    # a fresh VM each, numbered after the listed node, never a number a running job holds
+    assert sorted(x.node for x in placed.values()) == [1, 2, 3, 4]
+    assert {x.price_per_hour for x in placed.values()} == {9.0}
+    with s.engine.connect() as conn:
+        shares = conn.execute(select(attempt_terms.c.shares)).scalars().all()
+    assert shares == [{"vm.a10": "1"}] * 4  # the provider's revenue under the instance type
+    assert s.sample_pool(6.0) == 0  # no capacity to fill: not in the utilization history
+    s.engine.dispose()

@@ -259,14 +259,18 @@ def register(app: typer.Typer) -> None:
                 " [dim](emulated)[/]" if c["emulated"] and c["capacity"]["accelerators"] else ""
             )
             accel = ", ".join(f"{k} {v:g}" for k, v in c["prices"]["accelerator_hour"].items())
+            rented = sorted(p["price"] for p in c["pools"] if p.get("price") is not None)
+            if rented:  # whole nodes (cloud VMs): the range of their prices per node-hour
+                accel = f"per node {rented[0]:.4g}-{rented[-1]:.4g} ({len(rented)} types)"
+            room = f"{render.res(c['free'])} / {render.res(c['capacity'])}{emulated}"
             t.add_row(
                 c["name"],
                 c["hub"],
                 c["role"],
                 render.state(c["health"]),
-                str(c["nodes"]),
-                f"{render.res(c['free'])} / {render.res(c['capacity'])}{emulated}",
-                f"{c['prices']['cpu_hour']:g}",
+                "on demand" if c["elastic"] else str(c["nodes"]),
+                f"on demand{emulated}" if c["elastic"] else room,
+                "-" if rented else f"{c['prices']['cpu_hour']:g}",
                 accel or "-",
                 f"{c['seconds_since_heartbeat']:.0f}s ago",
             )

@@ -13,10 +13,7 @@ import typer
 from c2net.cli.config import home, up_file
 from c2net.cli.launcher import Network, start_network, stop_network
 from c2net.cli.render import console, fail
-
-# CNY per USD for catalogue prices: the rate the Chinese-cloud samples were converted at
-# (c2net/data/catalogs/SOURCE.txt: 0.138 USD/CNY)
-USD_RATE = round(1 / 0.138, 4)
+from c2net.market.clouds import USD_RATE
 
 __all__ = ["register"]
 

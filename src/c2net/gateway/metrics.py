@@ -204,7 +204,8 @@ def _centers(statuses: Iterable[CenterStatus], now: float) -> Iterator[Metric]:
     )
     price = _gauge(
         "c2net_center_price_per_hour",
-        "Unit price per hour: item is cpu, memory_gb or an accelerator type.",
+        "Price per hour: item is cpu, memory_gb or an accelerator type (per unit), or "
+        "node:<pool> (a whole node rented, as a cloud VM).",
         ["center", "item", "currency"],
     )
     for s in statuses:
@@ -221,8 +222,12 @@ def _centers(statuses: Iterable[CenterStatus], now: float) -> Iterator[Metric]:
             cap_acc.add_metric([name, kind], n)
             used_acc.add_metric([name, kind], s.used.accelerators.get(kind, 0))
         p = c.prices
-        price.add_metric([name, "cpu", p.currency], p.cpu_hour)
-        price.add_metric([name, "memory_gb", p.currency], p.memory_gb_hour)
+        rented = [(pool.name, pool.price) for pool in c.pools if pool.price is not None]
+        for pool_name, node_price in rented:
+            price.add_metric([name, f"node:{pool_name}", p.currency], node_price)
+        if not rented:
+            price.add_metric([name, "cpu", p.currency], p.cpu_hour)
+            price.add_metric([name, "memory_gb", p.currency], p.memory_gb_hour)
         for kind, unit in sorted(p.accelerator_hour.items()):
             price.add_metric([name, kind, p.currency], unit)
     yield from (info, healthy, age, running, cap_cpus, used_cpus, cap_mem, used_mem)

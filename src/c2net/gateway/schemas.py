@@ -116,8 +116,9 @@ class CenterOut(BaseModel):
     health_reason: str
     last_heartbeat: float
     seconds_since_heartbeat: float
-    nodes: int
-    pools: list[dict[str, Any]]
+    nodes: int  # listed; an elastic center adds nodes on demand
+    elastic: bool
+    pools: list[dict[str, Any]]  # each with price/spot_price per node-hour when rented whole
     capacity: dict[str, Any]
     used: dict[str, Any]
     free: dict[str, Any]

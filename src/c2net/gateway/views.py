@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from c2net.gateway.schemas import (
     AttemptOut,
@@ -13,7 +14,7 @@ from c2net.gateway.schemas import (
     JobOut,
 )
 from c2net.market import Bill, BillLine, make_line
-from c2net.model import ACTIVE, Attempt, Job, Resources
+from c2net.model import ACTIVE, Attempt, Job, NodePool, Resources
 from c2net.store import CenterStatus
 
 __all__ = ["attempt_line", "attempt_out", "bill_out", "center_out", "job_out"]
@@ -97,8 +98,8 @@ def job_out(job: Job, now: float, charged: Decimal | None = None) -> JobOut:
 
 def center_out(s: CenterStatus, now: float) -> CenterOut:
     c = s.center
-    capacity = c.capacity
-    free: Resources = capacity - s.used
+    capacity = c.capacity  # an elastic center: one of each listed node, always free to add
+    free: Resources = capacity if c.elastic else capacity - s.used
     if s.reported_free is not None:  # the cluster's own view counts outside work too
         theirs = Resources.total(s.reported_free)
         free = Resources(
@@ -118,13 +119,19 @@ def center_out(s: CenterStatus, now: float) -> CenterOut:
         last_heartbeat=s.last_heartbeat,
         seconds_since_heartbeat=round(max(now - s.last_heartbeat, 0.0), 3),
         nodes=c.node_count,
-        pools=[{"name": p.name, "count": p.count, **p.shape.to_dict()} for p in c.pools],
+        elastic=c.elastic,
+        pools=[_pool_out(p) for p in c.pools],
         capacity=capacity.to_dict(),
         used=s.used.to_dict(),
         free=free.to_dict(),
         running_jobs=s.running_jobs,
         prices=c.prices.to_dict(),
     )
+
+
+def _pool_out(p: NodePool) -> dict[str, Any]:
+    priced = {} if p.price is None else {"price": p.price, "spot_price": p.spot_price}
+    return {"name": p.name, "count": p.count, **p.shape.to_dict(), **priced}
 
 
 def bill_out(bill: Bill) -> BillOut:

@@ -20,13 +20,14 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources as pkg_resources
 from pathlib import Path
 
 import numpy as np
 
 from c2net.model import canonical_accelerator
+from c2net.model.resources import KNOWN_ACCELERATORS
 
 __all__ = [
     "BUILTIN_CATALOGS",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 BUILTIN_CATALOGS = ("gcp", "azure", "lambda", "vast", "alicloud", "tencentcloud")
+_KNOWN = {n.upper() for n in KNOWN_ACCELERATORS}
 
 # GCP: accelerator -> count -> host VM types it must attach to (SkyPilot's gcp_catalog).
 _GCP_HOSTS: dict[str, dict[int, tuple[str, ...]]] = {
@@ -130,22 +132,11 @@ class OfferTable:
     @classmethod
     def concat(cls, tables: Iterable[OfferTable]) -> OfferTable:
         parts = list(tables)
-        return cls(
-            *(
-                np.concatenate([getattr(t, f) for t in parts])
-                for f in (
-                    "cloud",
-                    "region",
-                    "instance_type",
-                    "accelerator",
-                    "count",
-                    "vcpus",
-                    "memory_gb",
-                    "price",
-                    "spot_price",
-                )
-            )
-        )
+        return cls(*(np.concatenate([getattr(t, f.name) for t in parts]) for f in fields(cls)))
+
+    def take(self, index: np.ndarray) -> OfferTable:
+        """The rows at `index` (an index array or a boolean mask)."""
+        return type(self)(*(getattr(self, f.name)[index] for f in fields(self)))
 
     def offer(self, i: int) -> CloudOffer:
         spot = float(self.spot_price[i])
@@ -170,9 +161,27 @@ def _float(text: str | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+# Words the Chinese clouds' catalogues put around a device's name ("Nvidia Tesla V100",
+# "Tencent Zixiao C100"), and their short names: Alibaba lists the H20 of its gn8v family
+# (96 GB, the only NVIDIA H-series part with 96 GB) as "H".
+_VENDOR_WORDS = {"NVIDIA", "TESLA", "GEFORCE", "TENCENT", "AMD"}
+_SHORT_NAMES = {"H": "H20"}
+_MEMORY = re.compile(r"^(\d+)GB?$", re.IGNORECASE)
+
+
 def _canonical(name: str) -> str:
+    """The network's name for a catalogue's device: vendor words dropped, a memory suffix
+    kept only where it names a distinct type ("A100 80G" is A100-80GB, "A800 40G" is A800)."""
+    words = [w for w in re.split(r"[\s_]+", name.strip()) if w and w.upper() not in _VENDOR_WORDS]
+    memory = _MEMORY.match(words[-1]) if len(words) > 1 else None
+    if memory:
+        words = words[:-1]
+    base = "".join(words) if "".join(words).upper() in _KNOWN else "-".join(words)  # RTX 4090
+    base = _SHORT_NAMES.get(base.upper(), base)
     try:
-        return canonical_accelerator(name) if name else ""
+        if memory and f"{base}-{memory.group(1)}GB".upper() in _KNOWN:
+            return canonical_accelerator(f"{base}-{memory.group(1)}GB")
+        return canonical_accelerator(base) if base else ""
     except ValueError:
         return ""
 

@@ -2,16 +2,18 @@
 turned into centers.
 
 `rank_offers` ranks every offer of one or more catalogues (c2net.market.catalog) for a spec,
-with no gateway running (`c2net quote --catalog FILE ...`); `catalog_centers` turns a catalogue
-into centers (one per region, on-demand capacity unlimited: elastic pools priced per whole node)
-for the scheduler.
+with no gateway running (`c2net quote --catalog FILE ...`); `region_center` turns one region of
+a catalogue into a center (one pool per instance type, priced per whole node; on-demand capacity
+unlimited unless stated), the center a provider's agent registers (a center file's `catalog:`),
+and `catalog_centers` does it for every region.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -19,9 +21,22 @@ from c2net.market.catalog import CloudOffer, OfferTable
 from c2net.model import Center, JobSpec, NodePool, Prices, Resources
 from c2net.model.accelerators import Catalogue, builtin_catalogue
 from c2net.scheduler.classes import options_for
-from c2net.scheduler.snapshot import PriceBook
 
-__all__ = ["CatalogQuote", "CloudMarket", "catalog_centers", "load_clouds", "rank_offers"]
+__all__ = [
+    "USD_RATE",
+    "CatalogQuote",
+    "CloudMarket",
+    "catalog_centers",
+    "center_from_catalog",
+    "load_clouds",
+    "load_table",
+    "rank_offers",
+    "region_center",
+]
+
+# CNY per USD for catalogue prices (USD): the rate the Chinese-cloud samples were converted at
+# (c2net/data/catalogs/SOURCE.txt: 0.138 USD/CNY)
+USD_RATE = round(1 / 0.138, 4)
 
 
 @dataclass(frozen=True)
@@ -106,47 +121,110 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "region"
 
 
-def catalog_centers(
-    table: OfferTable, rate: float = 1.0, currency: str = "USD"
-) -> tuple[list[Center], PriceBook]:
-    """One center per (cloud, region): one elastic node pool per instance type, priced per whole
-    node (prices x `rate`, e.g. 1/0.138 for USD -> CNY). Pass the PriceBook in the Snapshot."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, (cloud, region) in enumerate(
+def region_center(
+    table: OfferTable,
+    region: str,
+    *,
+    name: str | None = None,
+    rate: float = 1.0,
+    currency: str = "USD",
+    nodes: int | None = None,
+) -> Center:
+    """One region of a catalogue as a center: one node pool per instance type, priced per whole
+    node (catalogue price x `rate`, e.g. USD_RATE for USD -> CNY). Capacity is unlimited
+    (elastic) unless `nodes` states how many of each instance type there are."""
+    rows = [i for i, r in enumerate(table.region.tolist()) if r == region]
+    if not rows:
+        known = sorted(set(table.region.tolist()))
+        shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        raise ValueError(f"no offers in region {region!r} (the catalogue has: {shown})")
+    if nodes is not None and nodes < 1:
+        raise ValueError(f"nodes must be >= 1 (or absent: unlimited), got {nodes}")
+    pools = []
+    for i in rows:
+        offer = table.offer(i)
+        if offer.vcpus <= 0 or offer.memory_gb <= 0:
+            continue
+        acc = {offer.accelerator: offer.count} if offer.accelerator and offer.count else {}
+        spot = None if offer.spot_price is None else offer.spot_price * rate
+        shape = Resources(offer.vcpus, offer.memory_gb, acc)
+        pools.append(NodePool(offer.instance_type, nodes or 1, shape, offer.price * rate, spot))
+    if not pools:
+        raise ValueError(f"region {region!r}: no offer has both vCPUs and memory listed")
+    cloud = str(table.cloud[rows[0]])
+    return Center(
+        name=name or f"{cloud}-{_slug(region)}",
+        hub=region,
+        region=region,
+        pools=tuple(pools),
+        prices=Prices(0.0, 0.0, {}, currency),
+        role="cloud",
+        backend=cloud,
+        elastic=nodes is None,
+    )
+
+
+def catalog_centers(table: OfferTable, rate: float = 1.0, currency: str = "USD") -> list[Center]:
+    """Every (cloud, region) of a catalogue as a center (region_center), network order as
+    the catalogue lists them."""
+    out = []
+    for cloud, region in dict.fromkeys(
         zip(table.cloud.tolist(), table.region.tolist(), strict=True)
     ):
-        groups.setdefault((cloud, region), []).append(i)
-    centers: list[Center] = []
-    node_prices: dict[str, dict[str, tuple[float, float | None]]] = {}
-    for (cloud, region), rows in groups.items():
-        name = f"{cloud}-{_slug(region)}"
-        pools, priced = [], {}
-        for i in rows:
-            offer = table.offer(i)
-            if offer.vcpus <= 0 or offer.memory_gb <= 0:
-                continue
-            acc = {offer.accelerator: offer.count} if offer.accelerator and offer.count else {}
-            pools.append(
-                NodePool(offer.instance_type, 1, Resources(offer.vcpus, offer.memory_gb, acc))
-            )
-            spot = None if offer.spot_price is None else offer.spot_price * rate
-            priced[offer.instance_type] = (offer.price * rate, spot)
-        if not pools:
-            continue
-        centers.append(
-            Center(
-                name=name,
-                hub=region,
-                region=region,
-                pools=tuple(pools),
-                prices=Prices(0.0, 0.0, {}, currency),
-                role="cloud",
-                backend=cloud,
-            )
+        part = table.take(np.flatnonzero(table.cloud == cloud))
+        try:
+            out.append(region_center(part, region, rate=rate, currency=currency))
+        except ValueError:
+            continue  # a region without a usable offer
+    return out
+
+
+def load_table(source: str) -> OfferTable:
+    """A built-in catalogue by name (gcp, azure, lambda, vast, alicloud, tencentcloud) or a
+    catalogue file; ValueError/OSError say why it could not be read."""
+    from c2net.market.catalog import BUILTIN_CATALOGS, builtin_catalog, read_catalog
+
+    return builtin_catalog(source) if source in BUILTIN_CATALOGS else read_catalog(source)
+
+
+_CATALOG_KEYS = {"source", "region", "usd_rate", "nodes", "currency"}
+
+
+def center_from_catalog(data: Mapping[str, Any]) -> Center:
+    """A center file whose `catalog: {source, region[, usd_rate, nodes, currency]}` stands for
+    its pools and prices: the region's offers, converted at `usd_rate` network currency per USD
+    (default USD_RATE, currency CNY). The file's own name, hub, region and role win."""
+    section = data["catalog"]
+    where = f"center {data.get('name') or '?'}: catalog"
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{where}: expected a mapping {{source, region[, usd_rate, nodes]}}")
+    unknown = set(section) - _CATALOG_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    source, region = section.get("source"), section.get("region")
+    if not isinstance(source, str) or not isinstance(region, str) or not source or not region:
+        raise ValueError(f"{where}: `source` (a catalogue name or file) and `region` are required")
+    rate, nodes = section.get("usd_rate", USD_RATE), section.get("nodes")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
+        raise ValueError(f"{where}: usd_rate must be a positive number, got {rate!r}")
+    if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, int)):
+        raise ValueError(f"{where}: nodes must be a whole number, got {nodes!r}")
+    currency = str(section.get("currency", "CNY"))
+    try:
+        table = load_table(source)
+        made = region_center(
+            table, region, name=data.get("name"), rate=float(rate), currency=currency, nodes=nodes
         )
-        node_prices[name] = priced
-    book = PriceBook(node_prices=node_prices, elastic=frozenset(node_prices))
-    return centers, book
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+    return replace(
+        made,
+        hub=str(data.get("hub", made.hub)),
+        region=str(data.get("region", made.region)),
+        role=str(data.get("role", made.role)),
+        backend=str(data.get("backend", "local")),
+        emulated=bool(data.get("emulated", False)),
+    )
 
 
 @dataclass(frozen=True)
@@ -179,7 +257,4 @@ class CloudMarket:
 def load_clouds(names: Sequence[str], rate: float, currency: str = "CNY") -> CloudMarket:
     """Built-in catalogues by name (gcp, azure, lambda, vast, alicloud, tencentcloud) or
     catalogue files, as one market; ValueError/OSError say which one could not be read."""
-    from c2net.market.catalog import BUILTIN_CATALOGS, builtin_catalog, read_catalog
-
-    tables = [builtin_catalog(n) if n in BUILTIN_CATALOGS else read_catalog(n) for n in names]
-    return CloudMarket(OfferTable.concat(tables), rate, currency)
+    return CloudMarket(OfferTable.concat([load_table(n) for n in names]), rate, currency)

@@ -1,5 +1,6 @@
-"""Prices now: a pool's unit prices under its centers' tariffs (time of use, utilization
-surcharge, spot discount), and per-second metering at a price fixed when an attempt was placed."""
+"""Prices now: a pool's unit and whole-node prices under its centers' tariffs (time of use,
+utilization surcharge, spot discount), and per-second metering at a price fixed
+when an attempt was placed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from c2net.market.tariff import Tariff
-from c2net.model import Prices, Resources
+from c2net.model import Center, NodePool, Prices, Resources
 from c2net.scheduler.snapshot import Snapshot
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "attempt_cost",
     "money",
     "priced_snapshot",
+    "scaled_pools",
     "scaled_prices",
     "utilization",
 ]
@@ -50,6 +52,22 @@ def utilization(capacity: Resources, free: Resources) -> float:
     return min(max(max(parts, default=0.0), 0.0), 1.0)
 
 
+def scaled_pools(center: Center, factor: Decimal, spot_factor: Decimal) -> tuple[NodePool, ...]:
+    """The center's pools with their whole-node prices x `factor`; a pool without a spot price
+    of its own sells spot at its price x `spot_factor` when that is a discount."""
+    f, s = float(factor), float(spot_factor)
+    out = []
+    for pool in center.pools:
+        if pool.price is None:
+            out.append(pool)
+            continue
+        spot = pool.spot_price * f if pool.spot_price is not None else None
+        if spot is None and s < 1:
+            spot = pool.price * f * s
+        out.append(replace(pool, price=pool.price * f, spot_price=spot))
+    return tuple(out)
+
+
 def scaled_prices(prices: Prices, factor: Decimal) -> Prices:
     f = float(factor)
     return Prices(
@@ -61,9 +79,10 @@ def scaled_prices(prices: Prices, factor: Decimal) -> Prices:
 
 
 def priced_snapshot(snap: Snapshot, tariffs: Mapping[str, Tariff], now: float) -> Snapshot:
-    """The snapshot with each center's unit prices as they are now: x the time-of-use
-    multiplier x the utilization surcharge; spot prices x (1 - the spot discount); the egress
-    price per GB its tariff sets (for ranking data moves as the market bills them)."""
+    """The snapshot with each center's unit and node prices as they are now: x the time-of-use
+    multiplier x the utilization surcharge (none on an elastic center: it is never full); spot
+    prices x (1 - the spot discount); the egress price per GB its tariff sets (for ranking data
+    moves as the market bills them)."""
     if not tariffs:
         return snap
     new_centers = []
@@ -74,10 +93,12 @@ def priced_snapshot(snap: Snapshot, tariffs: Mapping[str, Tariff], now: float) -
         if tariff is None:
             new_centers.append(center)
             continue
-        busy = utilization(center.capacity, Resources.total(free))
-        factor = tariff.multiplier_at(now) * tariff.surcharge_factor(busy)
+        factor = tariff.multiplier_at(now)
+        if not center.elastic:
+            factor *= tariff.surcharge_factor(utilization(center.capacity, Resources.total(free)))
         now_prices = scaled_prices(center.prices, factor)
-        new_centers.append(replace(center, prices=now_prices))
+        pools = scaled_pools(center, factor, tariff.spot_factor())
+        new_centers.append(replace(center, prices=now_prices, pools=pools))
         if tariff.spot_discount > 0:
             spot[center.name] = scaled_prices(center.prices, factor * tariff.spot_factor())
         if tariff.egress_gb is not None:

@@ -1,4 +1,9 @@
-"""Compute centers: node pools (count x node shape), unit prices and health."""
+"""Compute centers: node pools (count x node shape), prices and health.
+
+A center is priced per unit (cpu-hour, GB-hour, device-hour: a job pays for what it asks) or,
+a cloud, per whole node (a job rents the VM, whatever part of it it uses: `NodePool.price`). An
+elastic center's pools grow on demand: a job never waits for a node there.
+"""
 
 from __future__ import annotations
 
@@ -18,17 +23,25 @@ class Health(StrEnum):
 
 @dataclass(frozen=True)
 class NodePool:
-    """`count` identical nodes of one shape."""
+    """`count` identical nodes of one shape; `price`/`spot_price` per node-hour when the node is
+    rented whole (None: priced per unit by the center's Prices; no spot price: on-demand)."""
 
     name: str
     count: int
     shape: Resources
+    price: float | None = None
+    spot_price: float | None = None
 
     def __post_init__(self) -> None:
         if self.count < 1:
             raise ValueError(f"node pool {self.name}: count must be >= 1, got {self.count}")
         if self.shape.cpus <= 0 or self.shape.memory_gb <= 0:
             raise ValueError(f"node pool {self.name}: a node needs cpus > 0 and memory > 0")
+        for what, value in (("price", self.price), ("spot_price", self.spot_price)):
+            if value is not None and not 0 <= value < float("inf"):
+                raise ValueError(f"node pool {self.name}: {what} must be >= 0, got {value}")
+        if self.spot_price is not None and self.price is None:
+            raise ValueError(f"node pool {self.name}: a spot_price needs a price")
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class Center:
     backend: str = "local"
     emulated: bool = False  # accelerators declared in the file but absent on the host
     health: Health = Health.HEALTHY
+    elastic: bool = False  # pools grow on demand (a cloud region): `count` nodes are listed
 
     @property
     def capacity(self) -> Resources:

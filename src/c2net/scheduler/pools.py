@@ -53,6 +53,7 @@ class PoolTable:
     pool_elastic: np.ndarray  # (P,) bool: grows on demand
     node_price: np.ndarray  # (P,) whole-node price per hour, NaN = priced per unit
     node_spot_price: np.ndarray  # (P,)
+    fresh_node: np.ndarray  # (C,) the first node index an elastic center has not handed out
     node_free: np.ndarray  # (N, D) free now
     node_pool: np.ndarray  # (N,)
     node_index: np.ndarray  # (N,) index within its center
@@ -89,17 +90,16 @@ class PoolTable:
         p_price, p_spot = [], []
         for ci, center in enumerate(centers):
             first = 0
-            node_prices = book.node_prices.get(center.name, {})
             for pool in center.pools:
                 p_center.append(ci)
                 p_name.append(pool.name)
                 p_shape.append(_row(pool.shape, types))
                 p_count.append(pool.count)
                 p_first.append(first)
-                p_elastic.append(center.name in book.elastic)
-                on_demand, spot_price = node_prices.get(pool.name, (math.nan, None))
+                p_elastic.append(center.elastic)
+                on_demand = math.nan if pool.price is None else pool.price
                 p_price.append(on_demand)
-                p_spot.append(on_demand if spot_price is None else spot_price)
+                p_spot.append(on_demand if pool.spot_price is None else pool.spot_price)
                 first += pool.count
         n_free, n_pool, n_index = [], [], []
         pool_at = 0
@@ -113,6 +113,12 @@ class PoolTable:
                     ni += 1
                 pool_at += 1
         names = [c.name for c in centers]
+        fresh = [c.node_count for c in centers]
+        at = {name: ci for ci, name in enumerate(names)}
+        for r in snapshot.running:  # a fresh VM gets a number no running job holds
+            held = at.get(r.center)
+            if held is not None and centers[held].elastic:
+                fresh[held] = max(fresh[held], r.node + 1)
         rank = np.empty(len(names), dtype=np.int64)
         rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
         return cls(
@@ -133,6 +139,7 @@ class PoolTable:
             pool_elastic=np.array(p_elastic, dtype=bool),
             node_price=np.array(p_price, dtype=float),
             node_spot_price=np.array(p_spot, dtype=float),
+            fresh_node=np.array(fresh, dtype=np.int64),
             node_free=np.array(n_free, dtype=float).reshape(-1, width),
             node_pool=np.array(n_pool, dtype=np.int64),
             node_index=np.array(n_index, dtype=np.int64),
@@ -165,7 +172,8 @@ class Room:
         # when it let through a request no node could take
         self.cap: list[State] = [() for _ in table.pool_name]
         self._norms: dict[State, float] = {}
-        self._next_elastic = (table.pool_first + table.pool_count).tolist()
+        self._center = table.pool_center.tolist()
+        self._next_elastic = table.fresh_node.tolist()  # per center: nodes are center-wide
         pools, nodes = table.node_pool.tolist(), table.node_index.tolist()
         for row, free in enumerate(table.node_free.tolist()):
             state = tuple(free)
@@ -206,8 +214,9 @@ class Room:
         stay free for large jobs. Returns the node indices, or None (nothing reserved).
         """
         if self._elastic[pool]:
-            start = self._next_elastic[pool]
-            self._next_elastic[pool] += count
+            ci = self._center[pool]
+            start = self._next_elastic[ci]
+            self._next_elastic[ci] += count
             return list(range(start, start + count))
         cap = self.cap[pool]
         if not cap or not self._fits(cap, need):
@@ -298,6 +307,7 @@ class Room:
         """An independent copy (reservations on it leave this one as it is)."""
         other = Room.__new__(Room)
         other._table, other._scale, other._elastic = self._table, self._scale, self._elastic
+        other._center = self._center
         other.states = [{s: list(nodes) for s, nodes in pool.items()} for pool in self.states]
         other.node_state = [dict(pool) for pool in self.node_state]
         other.cap = list(self.cap)

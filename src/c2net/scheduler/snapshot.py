@@ -67,22 +67,15 @@ class Account:
 
 @dataclass(frozen=True)
 class PriceBook:
-    """Prices beyond each center's unit on-demand `Center.prices`.
+    """Prices beyond each center's own (`Center.prices`, per unit, and `NodePool.price`, per
+    whole node).
 
     `spot`: unit spot prices per center (a spot job pays these; no entry = the on-demand price).
-    `node_prices`: per center, per pool name, (on-demand, spot or None) per node-hour: the job
-    rents whole nodes (a cloud VM), whatever part of them it uses.
-    `elastic`: centers whose pools grow on demand (clouds): a job never waits for a node there,
-    each placement gets a fresh node numbered after the pool's listed ones.
     `egress`: per center, its price per GB of data sent out of it (no entry = the network's
     `egress_per_gb`), from the center's tariff.
     """
 
     spot: Mapping[str, Prices] = field(default_factory=dict)
-    node_prices: Mapping[str, Mapping[str, tuple[float, float | None]]] = field(
-        default_factory=dict
-    )
-    elastic: frozenset[str] = frozenset()
     egress: Mapping[str, float] = field(default_factory=dict)
 
 

@@ -28,6 +28,9 @@ def request_key(res: Resources) -> tuple[object, ...]:
 class Pool:
     def __init__(self, centers: Sequence[Center], network: Network | None = None) -> None:
         self.centers = list(centers)
+        elastic = [c.name for c in self.centers if c.elastic]
+        if elastic:
+            raise ValueError(f"the simulator models listed nodes only, not elastic {elastic}")
         self.network = network or Network()
         self.index = {c.name: i for i, c in enumerate(self.centers)}
         self.dims = [

@@ -15,7 +15,7 @@ from c2net.model import (
     Health,
     Resources,
 )
-from c2net.network import center_to_dict, parse_center
+from c2net.network import CENTER_FORM_KEYS, center_to_dict, parse_center
 from c2net.store.base import Conflict, NotFound, StoreBase
 from c2net.store.schema import attempts, centers, jobs
 
@@ -35,9 +35,6 @@ class CenterStatus:
     reported_free: tuple[Resources, ...] | None = None  # per node, from the cluster itself
 
 
-_FILE_KEYS = ("name", "hub", "region", "role", "backend", "emulated", "pools", "prices")
-
-
 class CenterRepo(StoreBase):
     def register_center(
         self, center: Center, now: float, agent: dict[str, Any], owner: int | None = None
@@ -51,6 +48,7 @@ class CenterRepo(StoreBase):
             "role": center.role,
             "backend": center.backend,
             "emulated": center.emulated,
+            "elastic": center.elastic,
             "pools": data["pools"],
             "prices": data["prices"],
             "last_heartbeat": now,
@@ -80,7 +78,7 @@ class CenterRepo(StoreBase):
 
     def _center(self, row: RowMapping, now: float) -> tuple[Center, str]:
         """The center as registered, with its health now and the reason when unhealthy."""
-        data = {k: v for k, v in row.items() if k in _FILE_KEYS}
+        data = {k: v for k, v in row.items() if k in CENTER_FORM_KEYS}
         age = now - row["last_heartbeat"]
         if age > self.heartbeat_timeout:
             reason = f"no heartbeat for {age:.0f}s (timeout {self.heartbeat_timeout:g}s)"

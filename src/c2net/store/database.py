@@ -7,6 +7,8 @@ in-memory or scratch SQLite database is created straight from the metadata.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -41,11 +43,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # second process's commit in between is overwritten instead of refused.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    _wal(cur)
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _wal(cur: Any, patience: float = 30.0) -> None:
+    """Put the database in WAL mode (it stays so in the file). Switching needs the database
+    to itself and SQLite refuses at once, without waiting, while another connection opens it
+    (replicas starting together): try again until `patience` runs out."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(conn: Any) -> None:

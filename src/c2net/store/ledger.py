@@ -118,7 +118,9 @@ class LedgerRepo(MeteringRepo):
         ).first()
         spec: Mapping[str, Any] = job[0] if job is not None else {}
         center = conn.execute(
-            select(centers.c.prices, centers.c.owner_account_id).where(centers.c.name == p.center)
+            select(centers.c.prices, centers.c.owner_account_id, centers.c.pools).where(
+                centers.c.name == p.center
+            )
         ).first()
         tariff = tariffs.get(p.center, Tariff())
         base = quantize(dec(p.price_per_hour) / tariff.multiplier_at(now), _BASE)
@@ -135,6 +137,11 @@ class LedgerRepo(MeteringRepo):
         price = quantize(base * tariff.multiplier_at(now))
         nodes = len(getattr(p, "all_nodes", (p.node,)))
         prices = _prices_of(center[0] if center else {})
+        rented = any(
+            q.get("name") == p.pool and q.get("price") is not None
+            for q in (center[2] if center else None) or []
+        )  # a whole node (a cloud VM): its revenue is reported under the instance type
+        shares = {p.pool: Decimal(1)} if rented else resource_shares(prices, p.resources, nodes)
         values = {
             "account_id": job[1] if job else None,
             "provider_id": center[1] if center else None,
@@ -142,7 +149,7 @@ class LedgerRepo(MeteringRepo):
             "base_hourly": str(base),
             "tariff": tariff.to_dict(),
             "fee_rate": str(settings.fee_rate),
-            "shares": {k: str(v) for k, v in resource_shares(prices, p.resources, nodes).items()},
+            "shares": {k: str(v) for k, v in shares.items()},
             "spot": _is_spot(spec),
             "quote_id": held_by,
         }

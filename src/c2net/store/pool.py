@@ -48,8 +48,9 @@ class PoolRepo(CenterRepo):
     # ------------------------------------------------------------------ utilization history
 
     def sample_pool(self, now: float, keep_seconds: float | None = None) -> int:
-        """Record every registered center's capacity and use at `now`; with `keep_seconds`,
-        delete samples older than that. Returns the rows written."""
+        """Record every registered center's capacity and use at `now` (not elastic centers':
+        they have no capacity to fill); with `keep_seconds`, delete samples older than that.
+        Returns the rows written."""
         rows = [
             {
                 "at": now,
@@ -61,6 +62,7 @@ class PoolRepo(CenterRepo):
                 "healthy": s.center.health is Health.HEALTHY,
             }
             for s in self.centers(now)
+            if not s.center.elastic
         ]
         with self._lock, self.engine.begin() as conn:
             if rows:

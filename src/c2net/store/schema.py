@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 __all__ = [
@@ -91,6 +92,7 @@ centers = Table(
     Column("owner_account_id", Integer, ForeignKey("accounts.id")),  # the provider
     Column("reported_free", JSON),  # per node, as the center's own scheduler sees it
     Column("backend_error", Text, nullable=False, default=""),  # the cluster is unreachable
+    Column("elastic", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 jobs = Table(

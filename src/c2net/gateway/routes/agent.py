@@ -32,6 +32,10 @@ GW = Annotated[Gateway, Depends(gateway)]
 
 @router.post("/register", response_model=RegisterOut)
 def register(gw: GW, who: Caller, body: RegisterIn) -> RegisterOut:
+    if "catalog" in body.center:  # the gateway reads no file an agent names
+        raise HTTPException(
+            422, "center: send the pools and prices a `catalog:` stands for (the agent reads it)"
+        )
     try:
         center = parse_center(body.center)
     except ValueError as exc:
