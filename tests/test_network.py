@@ -9,7 +9,7 @@ import yaml
 
 from c2net.market.catalog import builtin_catalog
 from c2net.market.clouds import USD_RATE
-from c2net.network import center_to_dict, load_center, parse_center
+from c2net.network import center_to_dict, load_center, load_network, parse_center
 from tests.market.test_catalog import HEADER
 
 
@@ -114,3 +114,17 @@ def test_whole_node_prices_in_a_plain_center_file() -> None:
         parse_center(
             {"name": "v", "pools": [{"count": 1, "cpus": 1, "memory": 1, "spot_price": 1}]}
         )
+
+
+def test_a_network_file_names_catalogue_files_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "mine.csv").write_text(HEADER + "\nvm.cpu,,,4,16,0.10,,hall-1\n")
+    path = tmp_path / "net.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {"centers": [{"name": "hall", "catalog": {"source": "mine.csv", "region": "hall-1"}}]}
+        )
+    )
+    (raw,) = load_network(path)
+    # the agent's center file is written elsewhere (`c2net up`): the path must not be relative
+    assert raw["catalog"]["source"] == str(tmp_path / "mine.csv")
+    assert parse_center(raw).pools[0].price == pytest.approx(0.10 * USD_RATE)

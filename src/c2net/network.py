@@ -153,12 +153,19 @@ def load_center(path: str | Path) -> tuple[Center, dict[str, Any]]:
     data = yaml.safe_load(Path(path).read_text())
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a mapping describing one center")
+    data = _beside(data, Path(path).parent)
+    return parse_center(data), dict(data)
+
+
+def _beside(data: Mapping[str, Any], directory: Path) -> Mapping[str, Any]:
+    """The center with its `catalog.source` read relative to `directory` (where the file naming
+    it is) when a catalogue file is there."""
     section = data.get("catalog")
     if isinstance(section, Mapping) and isinstance(section.get("source"), str):
-        beside = Path(path).parent / section["source"]  # a catalogue file next to the center's
+        beside = directory / section["source"]
         if not Path(section["source"]).is_absolute() and beside.is_file():
-            data = {**data, "catalog": {**section, "source": str(beside)}}
-    return parse_center(data), dict(data)
+            return {**data, "catalog": {**section, "source": str(beside)}}
+    return data
 
 
 def load_network(path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -167,6 +174,8 @@ def load_network(path: str | Path | None = None) -> list[dict[str, Any]]:
     centers = data.get("centers") if isinstance(data, Mapping) else None
     if not isinstance(centers, list) or not centers:
         raise ValueError(f"{path or BUILTIN_NETWORK}: a network file lists `centers:`")
+    if path is not None and str(path) != BUILTIN_NETWORK:
+        centers = [_beside(c, Path(path).parent) if isinstance(c, Mapping) else c for c in centers]
     for c in centers:
         parse_center(c)  # validate early, with the center's name in the message
     return [dict(c) for c in centers]

@@ -47,7 +47,7 @@ def schedule(
     optimize: bool | str = "auto",
     max_preemptions: int = 10,
     aging_hours: float = 4.0,
-    lp_max_variables: int = 5_000,
+    lp_max_variables: int = 100_000,
     lp_rounds: int | None = 3,
 ) -> Plan:
     """Place queued jobs on the snapshot without overbooking any node.
