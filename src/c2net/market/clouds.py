@@ -143,9 +143,9 @@ def region_center(
     pools = []
     for i in rows:
         offer = table.offer(i)
-        if offer.vcpus <= 0 or offer.memory_gb <= 0:
-            continue
-        acc = {offer.accelerator: offer.count} if offer.accelerator and offer.count else {}
+        if offer.vcpus <= 0 or offer.memory_gb <= 0 or (offer.count and not offer.accelerator):
+            continue  # a VM with devices of no readable name is not sold as a CPU machine
+        acc = {offer.accelerator: offer.count} if offer.count else {}
         spot = None if offer.spot_price is None else offer.spot_price * rate
         shape = Resources(offer.vcpus, offer.memory_gb, acc)
         pools.append(NodePool(offer.instance_type, nodes or 1, shape, offer.price * rate, spot))
