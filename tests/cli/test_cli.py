@@ -14,6 +14,7 @@ from c2net.cli.launcher import Network
 from c2net.network import center_to_dict, parse_center
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway
+from tests.market.test_catalog import HEADER
 
 runner = CliRunner()
 
@@ -143,3 +144,39 @@ def test_centers_show_a_cloud_region_on_demand_priced_per_node(gw: LiveGateway) 
     prices = sorted(p.price or 0.0 for p in cloud.pools)
     assert row.count("on demand") == 2  # nodes and free room: the region grows with demand
     assert f"per node {prices[0]:.4g}-{prices[-1]:.4g} ({len(prices)} types)" in row
+
+
+def test_quote_ranks_catalogue_files_with_no_gateway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("C2NET_GATEWAY", "http://127.0.0.1:9")  # nothing listens there
+    mine = tmp_path / "mine.csv"
+    mine.write_text(
+        HEADER
+        + "\nvm.a10,A10,1,8,32,1.20,,r1\nvm.t4,T4,1,8,32,0.50,,r1\nvm.a10b,A10,1,8,32,0.90,,r2\n"
+    )
+    out = runner.invoke(
+        app, ["quote", "--catalog", str(mine), "--gpus", "A10:1", "--runtime", "2", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    ranked = json.loads(out.stdout)
+    assert [(o["instance_type"], o["region"]) for o in ranked["offers"]] == [
+        ("vm.a10b", "r2"),
+        ("vm.a10", "r1"),
+    ]
+    assert ranked["offers"][0]["estimated_cost"] == pytest.approx(0.90 * 2)
+    missing = runner.invoke(app, ["quote", "--catalog", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1
+
+
+def test_explain_names_each_centers_verdict(gw: LiveGateway) -> None:
+    gpu = center("g1", (1, node(8, 32, "A100:1")), acc_prices={"A100": 9.0})
+    gw.agent("g1").register(center_to_dict(gpu), {})
+    job = json.loads(runner.invoke(app, ["submit", "--json", "--gpus", "A100:1", "--", "x"]).stdout)
+    out = runner.invoke(app, ["explain", str(job["id"]), "--json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["center"]: r for r in json.loads(out.stdout)["centers"]}
+    assert rows["c1"]["code"] == "NO_ACCELERATOR" and rows["c1"]["rank"] is None
+    assert rows["g1"]["code"] is None and rows["g1"]["rank"] == 1
+    text = runner.invoke(app, ["explain", str(job["id"])], env={"COLUMNS": "200"}).output
+    assert "rank 1" in text and "A100" in text

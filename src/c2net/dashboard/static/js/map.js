@@ -80,6 +80,7 @@ export function place(center) {
 }
 
 function utilization(c) {
+  if (c.elastic) return 0; // a cloud region grows with its work: never busy
   const accCap = Object.values(c.capacity.accelerators || {}).reduce((a, b) => a + b, 0);
   const accUsed = Object.values(c.used.accelerators || {}).reduce((a, b) => a + b, 0);
   const cpu = c.capacity.cpus > 0 ? c.used.cpus / c.capacity.cpus : 0;

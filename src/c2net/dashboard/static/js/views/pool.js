@@ -14,7 +14,8 @@ function tile(label, value, sub, extra) {
 }
 
 function tiles(centers, active, bill) {
-  const sum = (f) => centers.reduce((a, c) => a + f(c), 0);
+  // capacity is what the listed nodes hold: cloud regions (elastic) grow on demand, not counted
+  const sum = (f) => centers.filter((c) => !c.elastic).reduce((a, c) => a + f(c), 0);
   const healthy = centers.filter((c) => c.health === "HEALTHY").length;
   const cpu = [sum((c) => c.used.cpus), sum((c) => c.capacity.cpus)];
   const acc = [sum((c) => accTotal(c.used.accelerators)), sum((c) => accTotal(c.capacity.accelerators))];
@@ -96,25 +97,58 @@ function usage(label, key, used, cap, unit = "") {
   );
 }
 
+// A cloud region: what its running VMs hold, no capacity to fill
+function held(label, key, used, unit = "") {
+  return h("div", { class: "usage", dataset: { metric: key } },
+    h("span", { class: "usage-label" }, label),
+    h("span", { class: "usage-value num" }, `${num(used)}${unit} in use`),
+  );
+}
+
+const VM_PRICES_SHOWN = 5;
+
+// Whole-VM prices (a cloud's instance types), cheapest first
+function vmPrices(c, cur) {
+  const rented = c.pools.filter((p) => p.price !== undefined && p.price !== null).sort((a, b) => a.price - b.price);
+  const more = rented.length - VM_PRICES_SHOWN;
+  return [
+    rented.slice(0, VM_PRICES_SHOWN).map((p) => h("div", { dataset: { price: `node:${p.name}` } }, h("dt", {}, p.name), h("dd", {}, `${price(p.price, cur)}/h`))),
+    more > 0 ? h("div", { class: "muted small", dataset: { price: "more" } }, h("dt", {}, "and"), h("dd", {}, `${more} more instance types`)) : null,
+  ];
+}
+
 function card(c) {
   const cur = c.prices.currency || "CNY";
   const healthy = c.health === "HEALTHY";
   const accTypes = Object.keys(c.capacity.accelerators || {}).sort();
+  const rented = c.pools.some((p) => p.price !== undefined && p.price !== null);
   return h("article", { class: `center ${c.role === "west" ? "west" : "east"}`, dataset: { center: c.name }, "aria-labelledby": `c-${c.name}` },
     h("header", {},
       h("h3", { id: `c-${c.name}` }, c.name),
       h("span", { class: `badge ${c.role === "west" ? "west" : "east"}` }, c.role),
       h("span", { class: `health ${healthy ? "ok" : "bad"}`, dataset: { field: "health" } }, healthy ? "healthy" : "unhealthy"),
     ),
-    h("p", { class: "muted small" }, `${c.hub} · ${c.region} · ${c.backend}${c.emulated ? " (emulated accelerators)" : ""} · ${c.nodes} nodes · heartbeat ${ago(c.seconds_since_heartbeat)}`),
-    usage("CPUs", "cpus", c.used.cpus, c.capacity.cpus),
-    usage("Memory", "memory", c.used.memory_gb, c.capacity.memory_gb, " GB"),
-    accTypes.map((t) => usage(t, `acc-${t}`, (c.used.accelerators || {})[t] || 0, c.capacity.accelerators[t])),
+    h("p", { class: "muted small" }, `${c.hub} · ${c.region} · ${c.backend}${c.emulated ? " (emulated accelerators)" : ""} · ${c.elastic ? "nodes on demand" : `${c.nodes} nodes`} · heartbeat ${ago(c.seconds_since_heartbeat)}`),
+    c.elastic
+      ? [
+          held("CPUs", "cpus", c.used.cpus),
+          held("Memory", "memory", c.used.memory_gb, " GB"),
+          Object.entries(c.used.accelerators || {}).map(([t, n]) => held(t, `acc-${t}`, n)),
+        ]
+      : [
+          usage("CPUs", "cpus", c.used.cpus, c.capacity.cpus),
+          usage("Memory", "memory", c.used.memory_gb, c.capacity.memory_gb, " GB"),
+          accTypes.map((t) => usage(t, `acc-${t}`, (c.used.accelerators || {})[t] || 0, c.capacity.accelerators[t])),
+        ],
     h("p", { class: "small", dataset: { field: "running" } }, h("strong", {}, String(c.running_jobs)), " running"),
-    h("dl", { class: "prices", "aria-label": `${c.name} prices per hour` },
-      h("div", { dataset: { price: "cpu" } }, h("dt", {}, "CPU"), h("dd", {}, `${price(c.prices.cpu_hour, cur)}/h`)),
-      h("div", { dataset: { price: "memory" } }, h("dt", {}, "GB RAM"), h("dd", {}, `${price(c.prices.memory_gb_hour, cur)}/h`)),
-      Object.entries(c.prices.accelerator_hour || {}).map(([t, p]) => h("div", { dataset: { price: t } }, h("dt", {}, t), h("dd", {}, `${price(p, cur)}/h`))),
+    h("dl", { class: "prices", "aria-label": `${c.name} prices per hour${rented ? " per whole VM" : ""}` },
+      rented
+        ? vmPrices(c, cur)
+        : [
+            h("div", { dataset: { price: "cpu" } }, h("dt", {}, "CPU"), h("dd", {}, `${price(c.prices.cpu_hour, cur)}/h`)),
+            h("div", { dataset: { price: "memory" } }, h("dt", {}, "GB RAM"), h("dd", {}, `${price(c.prices.memory_gb_hour, cur)}/h`)),
+            Object.entries(c.prices.accelerator_hour || {}).map(([t, p]) => h("div", { dataset: { price: t } }, h("dt", {}, t), h("dd", {}, `${price(p, cur)}/h`))),
+          ],
     ),
   );
 }
