@@ -1,6 +1,6 @@
 """Prices now: a pool's unit and whole-node prices under its centers' tariffs (time of use,
-utilization surcharge, spot discount), and per-second metering at a price fixed
-when an attempt was placed."""
+utilization surcharge, spot discount), and per-second metering at a price fixed when an attempt
+was placed."""
 
 from __future__ import annotations
 
