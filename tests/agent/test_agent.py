@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from c2net.agent import Agent
 from c2net.agent.backends import LocalBackend
 from c2net.client import Client
-from c2net.model import Center
+from c2net.model import Center, NodePool, Resources
 from c2net.network import load_center
 from tests.builders import center, node
 from tests.fixtures.gateway import LiveGateway
@@ -207,3 +208,25 @@ def test_a_cloud_region_published_from_a_catalogue_runs_work_at_its_instance_pri
         ] == pytest.approx(t4.price)
     finally:
         running.stop()
+
+
+class _Discovering(LocalBackend):
+    """A cluster that reports its own node pools (as Slurm and Ray agents do)."""
+
+    def capacity(self) -> list[NodePool] | None:
+        return [NodePool("found", 3, Resources(64, 256))]
+
+
+@pytest.mark.parametrize("priced", [False, True])
+def test_discovered_pools_replace_the_files_unless_it_prices_whole_nodes(
+    gateway: LiveGateway, tmp_path: Path, priced: bool
+) -> None:
+    pools = (NodePool("vm.big", 1, Resources(8, 32), price=4.0 if priced else None),)
+    c = replace(CENTER, name="found", pools=pools)
+    agent = Agent(gateway.agent(c.name), c, _Discovering(tmp_path, c.pools), tmp_path, interval=0.1)
+    agent.register()
+    (listed,) = gateway.client.centers()
+    if priced:  # the discovered pools have no price: the file's offer stands, never a free node
+        assert [(p["name"], p["price"]) for p in listed["pools"]] == [("vm.big", 4.0)]
+    else:
+        assert [(p["name"], p["count"]) for p in listed["pools"]] == [("found", 3)]

@@ -96,6 +96,10 @@ class Agent:
         except BackendError as exc:  # the cluster is down: register what the file says
             log.warning("capacity discovery failed: %s", exc)
             pools = None
+        if pools and any(p.price is not None for p in self.center.pools):
+            # the file prices whole nodes (a cloud's instance types): what it sells stands
+            log.info("keeping the center file's priced pools over the %d discovered", len(pools))
+            pools = None
         center = center_to_dict(replace(self.center, pools=tuple(pools)) if pools else self.center)
         if self.tariff is not None:
             center["tariff"] = self.tariff
