@@ -104,8 +104,9 @@ def test_the_utilization_chart_draws_stored_history_after_a_reload(
     assert first < loaded  # taken before this page was (re)loaded: it came from the gateway
     count = int(chart.get_attribute("data-stored") or 0)
     assert count >= 2
-    path = page.locator("#util-chart svg.chart path.series.cpu").get_attribute("d") or ""
-    assert path.count("L") + 1 >= count  # one vertex per stored sample at least
+    for series in ("cpu", "mem", "acc"):  # memory is stored too, not only seen while open
+        path = page.locator(f"#util-chart svg.chart path.series.{series}").get_attribute("d")
+        assert (path or "").count("L") + 1 >= count, series  # a vertex per stored sample
     # and it keeps reading new samples while open, without a reload
     until(lambda: int(chart.get_attribute("data-stored") or 0) > count, "a new sample appeared")
     screenshot(page, "pool-history")

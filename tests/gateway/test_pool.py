@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import insert
 
 from c2net.cli.launcher import free_port
 from c2net.clock import ManualClock
@@ -23,6 +24,7 @@ from c2net.gateway.leader import Solo
 from c2net.gateway.loop import SchedulingLoop
 from c2net.network import center_to_dict
 from c2net.store import Store
+from c2net.store.schema import pool_samples
 from tests.builders import center, node
 from tests.fixtures.gateway import ADMIN_TOKEN, LiveGateway, serve
 
@@ -164,12 +166,13 @@ def test_history_per_center_and_total_as_each_caller_may_see(gw: LiveGateway) ->
     assert loop.sample()
     body = get(gw, "/v1/pool/history", gw.client.token).json()  # since: an hour ago
     assert body["since"] == t0 - 3600 and body["sample_seconds"] == loop.sample_seconds
+    same = dict(at=t0, cpus=16.0, memory_gb=64.0, healthy=True)
     assert body["centers"] == {
         "cpu-west": [
-            dict(at=t0, cpus=16.0, cpus_used=0.0, accelerators=0, accelerators_used=0, healthy=True)
+            dict(same, cpus_used=0.0, memory_gb_used=0.0, accelerators=0, accelerators_used=0)
         ],
-        "gpu-east": [
-            dict(at=t0, cpus=16.0, cpus_used=2.0, accelerators=4, accelerators_used=3, healthy=True)
+        "gpu-east": [  # the job's memory: the spec's default, 1 GB
+            dict(same, cpus_used=2.0, memory_gb_used=1.0, accelerators=4, accelerators_used=3)
         ],
     }
     assert body["total"] == [
@@ -177,6 +180,8 @@ def test_history_per_center_and_total_as_each_caller_may_see(gw: LiveGateway) ->
             at=t0,
             cpus=32.0,
             cpus_used=2.0,
+            memory_gb=128.0,
+            memory_gb_used=1.0,
             accelerators=4,
             accelerators_used=3,
             centers=2,
@@ -193,6 +198,18 @@ def test_history_per_center_and_total_as_each_caller_may_see(gw: LiveGateway) ->
     assert get(gw, "/v1/pool/history", provider, center="gpu-east").status_code == 404
     assert get(gw, "/v1/pool/history", gw.client.token, center="nowhere").status_code == 404
     assert get(gw, "/v1/pool/history", None).status_code == 401
+
+
+def test_samples_from_before_memory_was_sampled_say_so(gw: LiveGateway) -> None:
+    t0 = clock_of(gw).now()
+    assert loop_of(gw).sample()
+    old = dict(at=t0 - 60, center="cpu-west", cpus=16.0, cpus_used=0.0, healthy=True)
+    with gw.store.engine.begin() as conn:  # a row as migration 0004 left it: no memory
+        conn.execute(insert(pool_samples).values(**old, accelerators=0, accelerators_used=0))
+    body = get(gw, "/v1/pool/history", gw.client.token).json()
+    before, now = body["total"]
+    assert (before["memory_gb"], before["memory_gb_used"]) == (None, None)
+    assert (now["memory_gb"], now["memory_gb_used"]) == (128.0, 0.0)
 
 
 @contextmanager

@@ -27,6 +27,8 @@ class PoolSample:
     accelerators: int  # devices of every type
     accelerators_used: int
     healthy: bool
+    memory_gb: float | None = None  # None: taken before memory was sampled
+    memory_gb_used: float | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class PoolRepo(CenterRepo):
                 "center": s.center.name,
                 "cpus": s.center.capacity.cpus,
                 "cpus_used": s.used.cpus,
+                "memory_gb": s.center.capacity.memory_gb,
+                "memory_gb_used": s.used.memory_gb,
                 "accelerators": sum(s.center.capacity.accelerators.values()),
                 "accelerators_used": sum(s.used.accelerators.values()),
                 "healthy": s.center.health is Health.HEALTHY,
@@ -93,6 +97,8 @@ class PoolRepo(CenterRepo):
                     accelerators=r["accelerators"],
                     accelerators_used=r["accelerators_used"],
                     healthy=bool(r["healthy"]),
+                    memory_gb=r["memory_gb"],
+                    memory_gb_used=r["memory_gb_used"],
                 )
                 for r in rows
             ]

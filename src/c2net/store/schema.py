@@ -177,6 +177,8 @@ pool_samples = Table(  # utilization history, one row per center per sample
     Column("accelerators", Integer, nullable=False),
     Column("accelerators_used", Integer, nullable=False),
     Column("healthy", Boolean, nullable=False),
+    Column("memory_gb", Float),  # NULL in samples taken before memory was sampled
+    Column("memory_gb_used", Float),
 )
 
 # ---------------------------------------------------------------- the market (money) tables

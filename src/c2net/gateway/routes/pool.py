@@ -66,10 +66,15 @@ class FairnessOut(BaseModel):
     jain_index: float = Field(description="over the weighted shares of accounts with work")
 
 
+_OLD = "None: a sample taken before memory was sampled"
+
+
 class SampleOut(BaseModel):
     at: float
     cpus: float
     cpus_used: float
+    memory_gb: float | None = Field(description=_OLD)
+    memory_gb_used: float | None = Field(description=_OLD)
     accelerators: int
     accelerators_used: int
     healthy: bool
@@ -79,6 +84,8 @@ class TotalOut(BaseModel):
     at: float
     cpus: float
     cpus_used: float
+    memory_gb: float | None = Field(description="None when a center's sample has no memory")
+    memory_gb_used: float | None
     accelerators: int
     accelerators_used: int
     centers: int = Field(description="centers sampled")
@@ -162,6 +169,8 @@ def _totals(samples: Sequence[PoolSample]) -> list[TotalOut]:
                     at=s.at,
                     cpus=0,
                     cpus_used=0,
+                    memory_gb=0.0,
+                    memory_gb_used=0.0,
                     accelerators=0,
                     accelerators_used=0,
                     centers=0,
@@ -171,6 +180,12 @@ def _totals(samples: Sequence[PoolSample]) -> list[TotalOut]:
         t = out[-1]
         t.cpus += s.cpus
         t.cpus_used += s.cpus_used
+        known = (t.memory_gb, t.memory_gb_used, s.memory_gb, s.memory_gb_used)
+        if None in known:  # one center's sample is from before memory was sampled
+            t.memory_gb = t.memory_gb_used = None
+        else:
+            t.memory_gb = (t.memory_gb or 0.0) + (s.memory_gb or 0.0)
+            t.memory_gb_used = (t.memory_gb_used or 0.0) + (s.memory_gb_used or 0.0)
         t.accelerators += s.accelerators
         t.accelerators_used += s.accelerators_used
         t.centers += 1
@@ -202,6 +217,8 @@ def history(
                 at=s.at,
                 cpus=s.cpus,
                 cpus_used=s.cpus_used,
+                memory_gb=s.memory_gb,
+                memory_gb_used=s.memory_gb_used,
                 accelerators=s.accelerators,
                 accelerators_used=s.accelerators_used,
                 healthy=s.healthy,

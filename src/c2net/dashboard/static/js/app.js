@@ -30,7 +30,8 @@ let ticking = false;
 let again = false; // a refresh was asked for while one ran: run another right after
 
 function sample(centers) {
-  const sum = (f) => centers.reduce((a, c) => a + f(c), 0);
+  // the listed nodes' capacity, as the gateway samples it: cloud regions (elastic) left out
+  const sum = (f) => centers.filter((c) => !c.elastic).reduce((a, c) => a + f(c), 0);
   const accs = (m) => Object.values(m || {}).reduce((a, b) => a + b, 0);
   const point = {
     t: Date.now() / 1000,

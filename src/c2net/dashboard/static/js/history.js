@@ -1,6 +1,6 @@
-// Utilization over time: the samples the gateway stores (GET /v1/pool/history, CPUs and
-// accelerators of every center), loaded when the pool page opens and topped up as new ones are
-// taken, followed by the samples this page takes live at every poll (memory too).
+// Utilization over time: the samples the gateway stores (GET /v1/pool/history: CPUs, memory
+// and accelerators of every center), loaded when the pool page opens and topped up as new ones
+// are taken, followed by the samples this page takes live at every poll.
 import { api } from "./api.js";
 
 export const SPANS = [
@@ -15,7 +15,7 @@ function point(total) {
     t: total.at,
     cpu: [total.cpus_used, total.cpus],
     acc: [total.accelerators_used, total.accelerators],
-    mem: null, // not in the stored samples
+    mem: total.memory_gb === null ? null : [total.memory_gb_used, total.memory_gb], // null: sampled before memory was
     stored: true,
   };
 }
@@ -66,14 +66,12 @@ export class StoredHistory {
 
   /**
    * Every point in the span, oldest first: the stored samples, then the live ones taken after
-   * the newest of them; live points from before it keep only memory, which is not stored.
+   * the newest of them.
    */
   points(live) {
     const last = this.stored.length ? this.stored[this.stored.length - 1].t : -Infinity;
     const oldest = Date.now() / 1000 - this.span;
-    const recent = live
-      .filter((p) => p.t >= oldest)
-      .map((p) => (p.t > last ? p : { ...p, cpu: null, acc: null }));
+    const recent = live.filter((p) => p.t >= oldest && p.t > last);
     return this.stored.concat(recent).sort((a, b) => a.t - b.t);
   }
 }

@@ -173,7 +173,7 @@ export const poolView = {
         h("section", { class: "panel", "aria-labelledby": "map-h" }, h("h2", { id: "map-h" }, "Hubs"), st.map),
         h("section", { class: "panel", "aria-labelledby": "util-h" },
           h("div", { class: "util-head" }, h("h2", { id: "util-h" }, "Utilization"), spanPicker(st, ctx)),
-          h("p", { class: "muted small" }, "Share of the pool's capacity held by jobs: CPUs and accelerators as the gateway samples them, then live; memory while this page is open."),
+          h("p", { class: "muted small" }, "Share of the pool's capacity held by jobs: CPUs, memory and accelerators as the gateway samples them, then live."),
           st.chart,
           h("h3", { class: "sub" }, "East and west"),
           st.roleBars),
