@@ -5,7 +5,7 @@ def test_events_pop_by_time_then_push_order() -> None:
     q = EventQueue()
     q.push(5.0, EventKind.END, 1)
     q.push(1.0, EventKind.CYCLE, 2)
-    q.push(5.0, EventKind.ARRIVE, 3)  # same time as the first: pushed later, pops later
+    q.push(5.0, EventKind.PREEMPT, 3)  # same time as the first: pushed later, pops later
     q.push(0.0, EventKind.FAIL, 4)
     popped = [q.pop().payload for _ in range(len(q))]
     # times 0, 1, 5, 5; the two at 5 in push order (sequence 0 before 2), kind does not matter

@@ -211,8 +211,6 @@ class _Run:
             self._finish(payload, "LOST", PREEMPTED)
         elif kind in (EventKind.FAIL, EventKind.RECOVER):
             self._fail(payload, kind is EventKind.FAIL)
-        elif kind is EventKind.ARRIVE:
-            self._arrive(payload)
         else:
             self._cycle()
 

@@ -9,8 +9,7 @@ from typing import NamedTuple
 __all__ = ["Event", "EventKind", "EventQueue"]
 
 
-class EventKind(IntEnum):
-    ARRIVE = 0  # payload: job index (the engine feeds arrivals from the sorted trace instead)
+class EventKind(IntEnum):  # arrivals are not events: the engine reads them from the trace
     END = 1  # payload: attempt index
     PREEMPT = 2  # payload: attempt index
     FAIL = 3  # payload: center index
