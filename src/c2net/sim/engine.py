@@ -90,7 +90,7 @@ class _Run:
         self.attempts: list[AttemptRecord] = []
         self.lines: list[BillLine] = []
         self.unplaceable: dict[int, str] = {}
-        self.reasons: dict[str, str] = {}  # request -> why no center can ever hold it
+        self.reasons: dict[tuple[object, ...], str] = {}  # request -> why no center can hold it
         self.described: dict[tuple[object, ...], str] = {}
         self.failed: list[int] = []
         self.cycle_pending = False
@@ -125,7 +125,7 @@ class _Run:
         job = self.jobs[ji]
         vector = self.pool.fitting_vector(job.resources)
         if vector is None:
-            key = job.resources.describe()
+            key = request_key(job.resources)
             if key not in self.reasons:
                 idle = Snapshot.idle(self.sc.centers, self.clock.now())
                 queued = [QueuedJob(job.id, self._spec(job), job.submit)]
