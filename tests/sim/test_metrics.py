@@ -1,7 +1,7 @@
 import pytest
 
 from c2net.model import Resources
-from c2net.sim import jain_index, lower_bound_cost, percentiles
+from c2net.sim import jain_index, percentiles, simple_bound
 from c2net.sim.engine import AttemptRecord, JobRecord
 from c2net.sim.metrics import utilization_bins
 from tests.sim.builders import gpu_center
@@ -46,11 +46,11 @@ def test_utilization_bins() -> None:
     assert utilization_bins(attempts, 4, 0, 200, 2, "gpus") == pytest.approx([0.625, 0.125])
 
 
-def test_lower_bound_cost_takes_the_cheapest_center_that_fits() -> None:
+def test_simple_bound_takes_the_cheapest_center_that_fits() -> None:
     small = gpu_center("small", 1, 2.0)  # 1 GPU per node at 2/h
     dear = gpu_center("dear", 8, 5.0)  # 8 GPUs per node at 5/h
     one = JobRecord(1, 0, 3600, Resources(4, 16, {"A10": 1}), "t", "h", 0, 3600)
     two = JobRecord(2, 0, 7200, Resources(4, 16, {"A10": 2}), "t", "h", 0, 7200)
     never = JobRecord(3, 0, 3600, Resources(4, 16, {"A10": 1}), "t", "h")  # did not finish
     # one: cheapest 2/h x 1 h = 2; two: only `dear` holds 2 GPUs: 2 x 5/h x 2 h = 20
-    assert lower_bound_cost([one, two, never], [small, dear]) == pytest.approx(22.0)
+    assert simple_bound([one, two, never], [small, dear]) == pytest.approx(22.0)

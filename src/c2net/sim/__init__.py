@@ -4,7 +4,7 @@ from c2net.sim.bound import CostBound, lp_bound, simple_bound
 from c2net.sim.comparison import compare
 from c2net.sim.dispatch import BROKER, OBJECTIVES, policy_names
 from c2net.sim.engine import AttemptRecord, JobRecord, RunResult, simulate
-from c2net.sim.metrics import Metrics, jain_index, lower_bound_cost, measure, percentiles
+from c2net.sim.metrics import Metrics, jain_index, measure, percentiles
 from c2net.sim.report import TABLE_COLUMNS, summary, write_report
 from c2net.sim.scenario import (
     DEFAULT_SCENARIO,
@@ -44,7 +44,6 @@ __all__ = [
     "compare",
     "jain_index",
     "load_scenario",
-    "lower_bound_cost",
     "lp_bound",
     "measure",
     "percentiles",

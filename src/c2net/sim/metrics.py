@@ -16,14 +16,13 @@ import numpy as np
 
 from c2net.model import Center, Resources
 from c2net.scheduler.fairness import jain_index
-from c2net.sim.bound import MAX_VARIABLES, lp_bound, simple_bound
+from c2net.sim.bound import MAX_VARIABLES, lp_bound
 from c2net.sim.engine import PREEMPTED, AttemptRecord, JobRecord, RunResult
 from c2net.sim.scenario import Scenario
 
 __all__ = [
     "Metrics",
     "jain_index",
-    "lower_bound_cost",
     "measure",
     "percentiles",
     "utilization_bins",
@@ -127,11 +126,6 @@ def utilization_bins(
     starts, stops, units = _arrays(attempts, end, unit)
     busy = _busy_by(edges, starts, stops, units, np.zeros(len(attempts), dtype=np.int64))[0]
     return [float(x) for x in busy / (capacity * (edges[1] - edges[0]))]
-
-
-def lower_bound_cost(jobs: Sequence[JobRecord], centers: Sequence[Center]) -> float:
-    """The simple bound (see `bound.simple_bound`): each completed job at its cheapest center."""
-    return simple_bound(jobs, centers)
 
 
 def _floor_cents(value: float, lines: int) -> float:
