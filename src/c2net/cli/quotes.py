@@ -18,11 +18,10 @@ __all__ = ["print_quote", "register"]
 
 def _catalog_quote(spec: JobSpec, files: list[str], top: int, as_json: bool) -> None:
     """Rank offers straight from catalogue files: compare clouds before joining anything."""
-    from c2net.market.catalog import OfferTable
-    from c2net.market.clouds import load_table, rank_offers
+    from c2net.market.clouds import load_tables, rank_offers
 
     try:
-        pool = OfferTable.concat(load_table(f) for f in files)
+        pool = load_tables(files)
     except (OSError, ValueError, KeyError) as exc:
         fail(f"--catalog: {exc}", 2)
     ranked = rank_offers(pool, spec)

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from c2net.market.catalog import CloudOffer, OfferTable
+from c2net.market.catalog import (
+    BUILTIN_CATALOGS,
+    CloudOffer,
+    OfferTable,
+    builtin_catalog,
+    read_catalog,
+)
 from c2net.model import Center, JobSpec, NodePool, Prices, Resources
 from c2net.model.accelerators import Catalogue, builtin_catalogue
 from c2net.scheduler.classes import options_for
@@ -30,6 +36,7 @@ __all__ = [
     "center_from_catalog",
     "load_clouds",
     "load_table",
+    "load_tables",
     "rank_offers",
     "region_center",
 ]
@@ -168,23 +175,25 @@ def catalog_centers(table: OfferTable, rate: float = 1.0, currency: str = "USD")
     """Every (cloud, region) of a catalogue as a center (region_center), network order as
     the catalogue lists them."""
     out = []
-    for cloud, region in dict.fromkeys(
-        zip(table.cloud.tolist(), table.region.tolist(), strict=True)
-    ):
-        part = table.take(np.flatnonzero(table.cloud == cloud))
-        try:
-            out.append(region_center(part, region, rate=rate, currency=currency))
-        except ValueError:
-            continue  # a region without a usable offer
+    for cloud in dict.fromkeys(table.cloud.tolist()):
+        part = table.take(np.flatnonzero(table.cloud == cloud))  # regions are named per cloud
+        for region in dict.fromkeys(part.region.tolist()):
+            try:
+                out.append(region_center(part, region, rate=rate, currency=currency))
+            except ValueError:
+                continue  # a region without a usable offer
     return out
 
 
 def load_table(source: str) -> OfferTable:
     """A built-in catalogue by name (gcp, azure, lambda, vast, alicloud, tencentcloud) or a
     catalogue file; ValueError/OSError say why it could not be read."""
-    from c2net.market.catalog import BUILTIN_CATALOGS, builtin_catalog, read_catalog
-
     return builtin_catalog(source) if source in BUILTIN_CATALOGS else read_catalog(source)
+
+
+def load_tables(sources: Sequence[str]) -> OfferTable:
+    """Several catalogues (load_table each) as one table."""
+    return OfferTable.concat(load_table(s) for s in sources)
 
 
 _CATALOG_KEYS = {"source", "region", "usd_rate", "nodes", "currency"}
@@ -257,4 +266,4 @@ class CloudMarket:
 def load_clouds(names: Sequence[str], rate: float, currency: str = "CNY") -> CloudMarket:
     """Built-in catalogues by name (gcp, azure, lambda, vast, alicloud, tencentcloud) or
     catalogue files, as one market; ValueError/OSError say which one could not be read."""
-    return CloudMarket(OfferTable.concat([load_table(n) for n in names]), rate, currency)
+    return CloudMarket(load_tables(names), rate, currency)
