@@ -114,10 +114,10 @@ class PoolTable:
                 pool_at += 1
         names = [c.name for c in centers]
         fresh = [c.node_count for c in centers]
-        at = {name: ci for ci, name in enumerate(names)}
-        for r in snapshot.running:  # a fresh VM gets a number no running job holds
-            held = at.get(r.center)
-            if held is not None and centers[held].elastic:
+        elastic = {name: ci for ci, name in enumerate(names) if centers[ci].elastic}
+        for r in snapshot.running if elastic else ():  # a fresh VM: a number no job holds
+            held = elastic.get(r.center)
+            if held is not None:
                 fresh[held] = max(fresh[held], r.node + 1)
         rank = np.empty(len(names), dtype=np.int64)
         rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
