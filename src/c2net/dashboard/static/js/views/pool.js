@@ -107,9 +107,12 @@ function held(label, key, used, unit = "") {
 
 const VM_PRICES_SHOWN = 5;
 
-// Whole-VM prices (a cloud's instance types), cheapest first
+// The pools rented per whole node (a cloud's instance types: they carry a price)
+const rentedPools = (c) => c.pools.filter((p) => p.price !== undefined && p.price !== null);
+
+// Whole-VM prices, cheapest first
 function vmPrices(c, cur) {
-  const rented = c.pools.filter((p) => p.price !== undefined && p.price !== null).sort((a, b) => a.price - b.price);
+  const rented = rentedPools(c).sort((a, b) => a.price - b.price);
   const more = rented.length - VM_PRICES_SHOWN;
   return [
     rented.slice(0, VM_PRICES_SHOWN).map((p) => h("div", { dataset: { price: `node:${p.name}` } }, h("dt", {}, p.name), h("dd", {}, `${price(p.price, cur)}/h`))),
@@ -121,7 +124,7 @@ function card(c) {
   const cur = c.prices.currency || "CNY";
   const healthy = c.health === "HEALTHY";
   const accTypes = Object.keys(c.capacity.accelerators || {}).sort();
-  const rented = c.pools.some((p) => p.price !== undefined && p.price !== null);
+  const rented = rentedPools(c).length > 0;
   return h("article", { class: `center ${c.role === "west" ? "west" : "east"}`, dataset: { center: c.name }, "aria-labelledby": `c-${c.name}` },
     h("header", {},
       h("h3", { id: `c-${c.name}` }, c.name),
